@@ -1,0 +1,151 @@
+/// Batch normalisation over the channels of NCHW batches, with PyTorch's `nn.BatchNorm2d` semantics: in training,
+/// normalise by the batch's mean and biased variance and update running mean and unbiased running variance with
+/// momentum 0.1; in evaluation, normalise by the running statistics. eps = 1e-5.
+public final class BatchNorm2d: Layer {
+    public let channels: Int
+    public let momentum: Float
+    public let epsilon: Float
+    public let weight: Parameter
+    public let bias: Parameter
+    public let runningMean: Tensor
+    public let runningVariance: Tensor
+    public let batchesTracked = Counter()
+
+    private let output = Tensor()
+    private let inputGradient = Tensor()
+    /// Per channel: the mean and 1/sqrt(variance + eps) used by the last forward.
+    private let usedMean: Tensor
+    private let usedInverseDeviation: Tensor
+    private var lastMode = Mode.training
+    private var input: Tensor?
+
+    /// A layer with weight 1, bias 0, running mean 0 and running variance 1, as PyTorch starts it.
+    public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        self.channels = channels
+        self.momentum = momentum
+        self.epsilon = epsilon
+        weight = Parameter(Tensor(shape: [channels], values: Array(repeating: 1, count: channels)))
+        bias = Parameter(Tensor(zeros: [channels]))
+        runningMean = Tensor(zeros: [channels])
+        runningVariance = Tensor(shape: [channels], values: Array(repeating: 1, count: channels))
+        usedMean = Tensor(zeros: [channels])
+        usedInverseDeviation = Tensor(zeros: [channels])
+    }
+
+    public var description: String { "BatchNorm2d(\(channels))" }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+
+    public var stateEntries: [StateEntry] {
+        [StateEntry(name: "weight", value: .floats(weight.value)),
+         StateEntry(name: "bias", value: .floats(bias.value)),
+         StateEntry(name: "running_mean", value: .floats(runningMean)),
+         StateEntry(name: "running_var", value: .floats(runningVariance)),
+         StateEntry(name: "num_batches_tracked", value: .counter(batchesTracked))]
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
+        guard input.shape.count == 4, input.shape[1] == channels else {
+            throw ShapeError(layer: description, expected: "[N, \(channels), H, W]", actual: input.shape)
+        }
+        let batch = input.shape[0]
+        let pixels = input.shape[2] * input.shape[3]
+        let perChannel = batch * pixels
+        if mode == .training && perChannel < 2 {
+            throw ShapeError(layer: description, expected: "more than one value per channel in training",
+                             actual: input.shape)
+        }
+        self.input = input
+        lastMode = mode
+        output.resize(input.shape)
+        let source = input.pointer
+        let destination = output.pointer
+        let means = usedMean.pointer
+        let inverseDeviations = usedInverseDeviation.pointer
+        Parallel.forEach(channels) { channel in
+            if mode == .training {
+                var sum = 0.0
+                for image in 0..<batch {
+                    let plane = source + (image * self.channels + channel) * pixels
+                    var planeSum: Float = 0
+                    for pixel in 0..<pixels { planeSum += plane[pixel] }
+                    sum += Double(planeSum)
+                }
+                let mean = sum / Double(perChannel)
+                // A second pass over the deviations avoids the cancellation of E[x²] - E[x]².
+                var sumOfSquares = 0.0
+                let meanFloat = Float(mean)
+                for image in 0..<batch {
+                    let plane = source + (image * self.channels + channel) * pixels
+                    var planeSquares: Float = 0
+                    for pixel in 0..<pixels {
+                        let deviation = plane[pixel] - meanFloat
+                        planeSquares += deviation * deviation
+                    }
+                    sumOfSquares += Double(planeSquares)
+                }
+                let variance = sumOfSquares / Double(perChannel)
+                means[channel] = Float(mean)
+                inverseDeviations[channel] = Float(1 / (variance + Double(self.epsilon)).squareRoot())
+                let unbiased = variance * Double(perChannel) / Double(perChannel - 1)
+                self.runningMean[channel] = (1 - self.momentum) * self.runningMean[channel] + self.momentum * Float(mean)
+                self.runningVariance[channel] =
+                    (1 - self.momentum) * self.runningVariance[channel] + self.momentum * Float(unbiased)
+            } else {
+                means[channel] = self.runningMean[channel]
+                inverseDeviations[channel] = 1 / (self.runningVariance[channel] + self.epsilon).squareRoot()
+            }
+            let scale = self.weight.value[channel] * inverseDeviations[channel]
+            let shift = self.bias.value[channel] - means[channel] * scale
+            for image in 0..<batch {
+                let offset = (image * self.channels + channel) * pixels
+                for pixel in 0..<pixels { destination[offset + pixel] = source[offset + pixel] * scale + shift }
+            }
+        }
+        if mode == .training { batchesTracked.value += 1 }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        let input = input!
+        let batch = input.shape[0]
+        let pixels = input.shape[2] * input.shape[3]
+        let perChannel = Float(batch * pixels)
+        inputGradient.resize(needsInputGradient ? input.shape : [0])
+        let source = input.pointer
+        let gradients = outputGradient.pointer
+        let destination = inputGradient.pointer
+        let training = lastMode == .training
+        Parallel.forEach(channels) { channel in
+            let mean = self.usedMean[channel]
+            let inverseDeviation = self.usedInverseDeviation[channel]
+            var gradientSum: Float = 0
+            var gradientDotNormalised: Float = 0
+            for image in 0..<batch {
+                let offset = (image * self.channels + channel) * pixels
+                for pixel in 0..<pixels {
+                    let gradient = gradients[offset + pixel]
+                    gradientSum += gradient
+                    gradientDotNormalised += gradient * (source[offset + pixel] - mean)
+                }
+            }
+            gradientDotNormalised *= inverseDeviation
+            self.weight.gradient[channel] += gradientDotNormalised
+            self.bias.gradient[channel] += gradientSum
+            guard needsInputGradient else { return }
+            let scale = self.weight.value[channel] * inverseDeviation
+            // In training the batch statistics depend on every input, which adds the two mean terms.
+            let meanGradient = training ? gradientSum / perChannel : 0
+            let normalisedGradient = training ? gradientDotNormalised / perChannel : 0
+            for image in 0..<batch {
+                let offset = (image * self.channels + channel) * pixels
+                for pixel in 0..<pixels {
+                    let normalised = (source[offset + pixel] - mean) * inverseDeviation
+                    destination[offset + pixel] =
+                        scale * (gradients[offset + pixel] - meanGradient - normalised * normalisedGradient)
+                }
+            }
+        }
+        return inputGradient
+    }
+}

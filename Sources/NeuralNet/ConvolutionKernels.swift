@@ -1,0 +1,121 @@
+/// The geometry of a 2-D convolution over one image: input planes of `height` x `width` with `channels`, a square
+/// kernel, stride and zero padding. ConvTranspose2d uses the same geometry with input and output swapped.
+struct ConvolutionGeometry {
+    let channels: Int
+    let height: Int
+    let width: Int
+    let kernel: Int
+    let stride: Int
+    let padding: Int
+
+    var outputHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    var outputWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    var outputPixels: Int { outputHeight * outputWidth }
+    var inputPixels: Int { height * width }
+    /// Rows of the column matrix: one per (channel, kernel row, kernel column).
+    var columnRows: Int { channels * kernel * kernel }
+
+    /// The output columns `lower..<upper` whose input column `ow * stride - padding + kernelColumn` is inside the image.
+    @inline(__always)
+    private func validColumns(kernelColumn: Int) -> (lower: Int, upper: Int) {
+        let offset = padding - kernelColumn
+        let lower = offset > 0 ? (offset + stride - 1) / stride : 0
+        let upper = min(outputWidth, (width - 1 + offset) / stride + 1)
+        return (lower, max(lower, upper))
+    }
+
+    /// Unfolds `channel` of `image` into its `kernel * kernel` rows of the column matrix `columns`, whose rows are
+    /// `rowStride` apart (several images can share one matrix side by side).
+    func imageToColumns(
+        _ image: UnsafePointer<Float>, channel: Int, columns: UnsafeMutablePointer<Float>, rowStride: Int
+    ) {
+        let plane = image + channel * inputPixels
+        for kernelRow in 0..<kernel {
+            for kernelColumn in 0..<kernel {
+                let row = columns + ((channel * kernel + kernelRow) * kernel + kernelColumn) * rowStride
+                let (lower, upper) = validColumns(kernelColumn: kernelColumn)
+                for outputRow in 0..<outputHeight {
+                    let destination = row + outputRow * outputWidth
+                    let inputRow = outputRow * stride - padding + kernelRow
+                    if inputRow < 0 || inputRow >= height {
+                        destination.update(repeating: 0, count: outputWidth)
+                        continue
+                    }
+                    if lower > 0 { destination.update(repeating: 0, count: lower) }
+                    let source = plane + inputRow * width - padding + kernelColumn
+                    if stride == 1 {
+                        (destination + lower).update(from: source + lower, count: upper - lower)
+                    } else {
+                        for outputColumn in lower..<upper { destination[outputColumn] = source[outputColumn * stride] }
+                    }
+                    if upper < outputWidth { (destination + upper).update(repeating: 0, count: outputWidth - upper) }
+                }
+            }
+        }
+    }
+
+    /// Folds the rows of `columns` belonging to `channel` back into `image`, adding overlapping contributions to
+    /// what `image` already holds: the adjoint of `imageToColumns`.
+    func addColumnsToImage(
+        _ columns: UnsafePointer<Float>, rowStride: Int, channel: Int, image: UnsafeMutablePointer<Float>
+    ) {
+        let plane = image + channel * inputPixels
+        for kernelRow in 0..<kernel {
+            for kernelColumn in 0..<kernel {
+                let row = columns + ((channel * kernel + kernelRow) * kernel + kernelColumn) * rowStride
+                let (lower, upper) = validColumns(kernelColumn: kernelColumn)
+                for outputRow in 0..<outputHeight {
+                    let inputRow = outputRow * stride - padding + kernelRow
+                    if inputRow < 0 || inputRow >= height { continue }
+                    let source = row + outputRow * outputWidth
+                    let destination = plane + inputRow * width - padding + kernelColumn
+                    for outputColumn in lower..<upper { destination[outputColumn * stride] += source[outputColumn] }
+                }
+            }
+        }
+    }
+}
+
+/// Moves between an NCHW batch and the `[channels, images * pixels]` layout a chunk's GEMM works in.
+enum ChunkLayout {
+    /// Copies images `first..<first + count` of `batch` ([N, channels, pixels]) into `matrix`
+    /// ([channels, count * pixels]).
+    static func gather(
+        _ batch: UnsafePointer<Float>, first: Int, count: Int, channels: Int, pixels: Int,
+        into matrix: UnsafeMutablePointer<Float>
+    ) {
+        Parallel.forRanges(count * channels, grain: max(1, 8192 / max(pixels, 1))) { range in
+            for index in range {
+                let (image, channel) = index.quotientAndRemainder(dividingBy: channels)
+                (matrix + channel * count * pixels + image * pixels)
+                    .update(from: batch + ((first + image) * channels + channel) * pixels, count: pixels)
+            }
+        }
+    }
+
+    /// The inverse of `gather`: writes `matrix` back into images `first..<first + count` of `batch`, adding
+    /// `bias[channel]` to every value when a bias is given.
+    static func scatter(
+        _ matrix: UnsafePointer<Float>, first: Int, count: Int, channels: Int, pixels: Int,
+        bias: UnsafePointer<Float>?, into batch: UnsafeMutablePointer<Float>
+    ) {
+        Parallel.forRanges(count * channels, grain: max(1, 8192 / max(pixels, 1))) { range in
+            for index in range {
+                let (image, channel) = index.quotientAndRemainder(dividingBy: channels)
+                let source = matrix + channel * count * pixels + image * pixels
+                let destination = batch + ((first + image) * channels + channel) * pixels
+                if let bias {
+                    let shift = bias[channel]
+                    for pixel in 0..<pixels { destination[pixel] = source[pixel] + shift }
+                } else {
+                    destination.update(from: source, count: pixels)
+                }
+            }
+        }
+    }
+
+    /// How many images one GEMM takes so that it has at least `targetColumns` columns.
+    static func imagesPerChunk(batch: Int, pixels: Int, targetColumns: Int = 4096) -> Int {
+        max(1, min(batch, (targetColumns + pixels - 1) / max(pixels, 1)))
+    }
+}

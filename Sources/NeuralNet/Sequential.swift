@@ -1,0 +1,53 @@
+/// Layers applied in order, each under a name; nested state-dict names join with dots as PyTorch's do
+/// (`encoder.1.running_mean`). A plain `Sequential(layers)` names its layers by index, like `nn.Sequential`.
+public final class Sequential: Layer {
+    public let children: [(name: String, layer: Layer)]
+
+    /// Layers named "0", "1", ... as `nn.Sequential` names them.
+    public init(_ layers: [Layer]) {
+        children = layers.enumerated().map { (String($0.offset), $0.element) }
+    }
+
+    /// Layers under explicit names, as the attributes of a PyTorch module.
+    public init(named children: [(name: String, layer: Layer)]) {
+        self.children = children
+    }
+
+    public var description: String { "Sequential(\(children.count) layers)" }
+
+    public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
+        var value = input
+        for child in children { value = try child.layer.forward(value, mode: mode) }
+        return value
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        var gradient = outputGradient
+        for (position, child) in children.enumerated().reversed() {
+            gradient = child.layer.backward(gradient, needsInputGradient: needsInputGradient || position > 0)
+        }
+        return gradient
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        children.flatMap { child in
+            child.layer.namedParameters.map { (name: "\(child.name).\($0.name)", parameter: $0.parameter) }
+        }
+    }
+
+    public var stateEntries: [StateEntry] {
+        children.flatMap { child in
+            child.layer.stateEntries.map { StateEntry(name: "\(child.name).\($0.name)", value: $0.value) }
+        }
+    }
+
+    public var lastForwardFLOPs: Int { children.reduce(0) { $0 + $1.layer.lastForwardFLOPs } }
+
+    /// Every layer inside, depth first.
+    public var allLayers: [Layer] {
+        children.flatMap { child -> [Layer] in
+            if let nested = child.layer as? Sequential { return nested.allLayers }
+            return [child.layer]
+        }
+    }
+}

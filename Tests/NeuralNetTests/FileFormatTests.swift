@@ -1,0 +1,153 @@
+import Foundation
+import NeuralNet
+import XCTest
+
+/// Safetensors and NPY: round trips, and a clear error for every kind of bad file.
+final class FileFormatTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func makeInversion(seed: UInt64) -> Sequential {
+        var rng = RandomGenerator(seed: seed)
+        return PaperModels.inversion(imageSize: 32, classes: 4, width: 2, rng: &rng)
+    }
+
+    private func floatState(_ layer: Layer) -> [String: [Float]] {
+        var state: [String: [Float]] = [:]
+        for entry in layer.stateEntries {
+            if case .floats(let tensor) = entry.value { state[entry.name] = tensor.values }
+        }
+        return state
+    }
+
+    func testSafetensorsRoundTripKeepsEveryEntry() throws {
+        let original = makeInversion(seed: 1)
+        _ = try original.forward(randomTensor([3, 4], seed: 2), mode: .training)
+        let file = folder.appendingPathComponent("inversion.safetensors")
+        try original.saveState(to: file)
+        let copy = makeInversion(seed: 2)
+        XCTAssertNotEqual(floatState(copy), floatState(original))
+        try copy.loadState(from: file)
+        XCTAssertEqual(floatState(copy), floatState(original))
+        let counters = copy.stateEntries.compactMap { entry -> Int64? in
+            if case .counter(let counter) = entry.value { return counter.value }
+            return nil
+        }
+        XCTAssertEqual(counters, [1, 1, 1])
+        let stored = try SafeTensors.read(file)
+        XCTAssertEqual(stored["decoder.1.num_batches_tracked"]?.dtype, "I64")
+        XCTAssertEqual(stored["decoder.0.weight"]?.shape, [4, 8, 4, 4])
+    }
+
+    /// Writes a safetensors file by hand: `header` as given, then `data`.
+    private func writeRaw(header: String, data: Data, declaredLength: UInt64? = nil) throws -> URL {
+        let file = folder.appendingPathComponent("bad.safetensors")
+        var contents = Data()
+        withUnsafeBytes(of: (declaredLength ?? UInt64(header.utf8.count)).littleEndian) { contents.append(contentsOf: $0) }
+        contents.append(Data(header.utf8))
+        contents.append(data)
+        try contents.write(to: file)
+        return file
+    }
+
+    private func assertLoadFails(_ file: URL, mentioning fragments: [String], line: UInt = #line) {
+        let model = makeInversion(seed: 3)
+        let before = floatState(model)
+        XCTAssertThrowsError(try model.loadState(from: file), line: line) { error in
+            let message = "\(error)"
+            XCTAssert(message.contains(file.path), "no file name in: \(message)", line: line)
+            for fragment in fragments {
+                XCTAssert(message.contains(fragment), "'\(fragment)' missing from: \(message)", line: line)
+            }
+        }
+        XCTAssertEqual(floatState(model), before, "a failed load must leave the model unchanged", line: line)
+    }
+
+    private func validFileWithChange(_ change: (inout [String: Any]) -> Void) throws -> URL {
+        let file = folder.appendingPathComponent("good.safetensors")
+        try makeInversion(seed: 4).saveState(to: file)
+        let contents = try Data(contentsOf: file)
+        let length = Int(contents.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        var header = try XCTUnwrap(JSONSerialization.jsonObject(with: contents.subdata(in: 8..<(8 + length))) as? [String: Any])
+        change(&header)
+        let newHeader = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
+        return try writeRaw(header: newHeader, data: contents.subdata(in: (8 + length)..<contents.count))
+    }
+
+    func testWrongNameIsReported() throws {
+        assertLoadFails(try validFileWithChange { header in
+            header["decoder.0.weights"] = header.removeValue(forKey: "decoder.0.weight")
+        }, mentioning: ["decoder.0.weights"])
+    }
+
+    func testMissingTensorIsReported() throws {
+        assertLoadFails(try validFileWithChange { $0.removeValue(forKey: "decoder.3.bias") }, mentioning: ["decoder.3.bias"])
+    }
+
+    func testWrongShapeIsReported() throws {
+        assertLoadFails(try validFileWithChange { header in
+            var entry = header["decoder.0.weight"] as! [String: Any]
+            entry["shape"] = [8, 4, 4, 4]
+            header["decoder.0.weight"] = entry
+        }, mentioning: ["decoder.0.weight", "[8, 4, 4, 4]"])
+    }
+
+    func testWrongDtypeIsReported() throws {
+        assertLoadFails(try validFileWithChange { header in
+            var entry = header["decoder.0.bias"] as! [String: Any]
+            entry["dtype"] = "I32"
+            header["decoder.0.bias"] = entry
+        }, mentioning: ["decoder.0.bias", "I32"])
+    }
+
+    func testTruncatedDataIsReported() throws {
+        let file = folder.appendingPathComponent("whole.safetensors")
+        try makeInversion(seed: 5).saveState(to: file)
+        let contents = try Data(contentsOf: file)
+        let truncated = folder.appendingPathComponent("truncated.safetensors")
+        try contents.prefix(contents.count - 100).write(to: truncated)
+        assertLoadFails(truncated, mentioning: ["outside"])
+    }
+
+    func testHeaderLengthThatLiesIsReported() throws {
+        assertLoadFails(try writeRaw(header: "{}", data: Data(), declaredLength: 1 << 40), mentioning: ["header length"])
+        assertLoadFails(try writeRaw(header: "{\"a\": [1, 2]", data: Data()), mentioning: ["JSON"])
+        let tiny = folder.appendingPathComponent("tiny.safetensors")
+        try Data([1, 2, 3]).write(to: tiny)
+        assertLoadFails(tiny, mentioning: ["too short"])
+    }
+
+    func testNumpyRoundTripAndErrors() throws {
+        let tensor = randomTensor([2, 3, 4], seed: 6)
+        let file = folder.appendingPathComponent("array.npy")
+        try NumpyArray.write(tensor, to: file)
+        let back = try NumpyArray.read(file)
+        XCTAssertEqual(back.shape, [2, 3, 4])
+        XCTAssertEqual(back.values, tensor.values)
+
+        var header = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }"
+        header += String(repeating: " ", count: (64 - (10 + header.count + 1) % 64) % 64) + "\n"
+        var contents = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count), 0])
+        contents.append(Data(header.utf8))
+        contents.append(Data(count: 16))
+        let integers = folder.appendingPathComponent("integers.npy")
+        try contents.write(to: integers)
+        XCTAssertThrowsError(try NumpyArray.read(integers)) { XCTAssert("\($0)".contains("<i8") && "\($0)".contains("integers.npy")) }
+
+        let notNumpy = folder.appendingPathComponent("text.npy")
+        try Data("hello world".utf8).write(to: notNumpy)
+        XCTAssertThrowsError(try NumpyArray.read(notNumpy)) { XCTAssert("\($0)".contains("not an NPY file")) }
+
+        let short = folder.appendingPathComponent("short.npy")
+        try Data(try Data(contentsOf: file).dropLast(8)).write(to: short)
+        XCTAssertThrowsError(try NumpyArray.read(short)) { XCTAssert("\($0)".contains("needs")) }
+    }
+}

@@ -1,0 +1,100 @@
+import NeuralNet
+import XCTest
+
+/// Finite-difference checks of every layer's gradients, for the input and every parameter.
+final class GradientCheckTests: XCTestCase {
+    func testConv2d() throws {
+        var rng = RandomGenerator(seed: 2)
+        try checkGradients(of: Conv2d(2, 3, kernel: 3, stride: 1, padding: 1, rng: &rng), input: randomTensor([2, 2, 5, 4], seed: 1))
+        try checkGradients(of: Conv2d(2, 3, kernel: 3, stride: 2, padding: 1, rng: &rng), input: randomTensor([2, 2, 5, 5], seed: 2))
+        try checkGradients(of: Conv2d(1, 2, kernel: 4, stride: 2, padding: 0, rng: &rng), input: randomTensor([1, 1, 6, 6], seed: 3))
+    }
+
+    func testConvTranspose2d() throws {
+        var rng = RandomGenerator(seed: 3)
+        try checkGradients(of: ConvTranspose2d(4, 3, kernel: 4, stride: 1, padding: 0, rng: &rng), input: randomTensor([3, 4, 1, 1], seed: 4))
+        try checkGradients(of: ConvTranspose2d(3, 2, kernel: 4, stride: 2, padding: 1, rng: &rng), input: randomTensor([2, 3, 3, 3], seed: 5))
+        try checkGradients(of: ConvTranspose2d(2, 2, kernel: 3, stride: 2, padding: 0, rng: &rng), input: randomTensor([1, 2, 2, 3], seed: 6))
+    }
+
+    func testBatchNorm2dInBothModes() throws {
+        let layer = BatchNorm2d(3)
+        for channel in 0..<3 {
+            layer.weight.value[channel] = 0.5 + Float(channel)
+            layer.bias.value[channel] = Float(channel) - 1
+            layer.runningMean[channel] = 0.3 * Float(channel)
+            layer.runningVariance[channel] = 0.5 + Float(channel)
+        }
+        try checkGradients(of: layer, input: randomTensor([3, 3, 2, 3], seed: 7), mode: .training)
+        try checkGradients(of: layer, input: randomTensor([3, 3, 2, 3], seed: 8), mode: .evaluation)
+    }
+
+    func testMaxPool2dAwayFromTies() throws {
+        // Distinct values far apart compared with the step, so no perturbation changes which value wins.
+        var rng = RandomGenerator(seed: 9)
+        let values = (0..<96).map { Float($0) * 0.1 }.shuffled(using: &rng)
+        try checkGradients(of: MaxPool2d(kernel: 2, stride: 2), input: Tensor(shape: [2, 3, 4, 4], values: values), step: 1e-3)
+    }
+
+    func testActivations() throws {
+        // ReLU is checked away from its kink at zero.
+        let awayFromZero = randomTensor([2, 3, 3, 3], seed: 10).values.map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
+        try checkGradients(of: Activation(.relu), input: Tensor(shape: [2, 3, 3, 3], values: awayFromZero))
+        try checkGradients(of: Activation(.tanh), input: randomTensor([2, 3, 3, 3], seed: 11))
+        try checkGradients(of: Activation(.sigmoid), input: randomTensor([2, 3, 3, 3], seed: 12))
+    }
+
+    func testLinearDropoutAndReshape() throws {
+        var rng = RandomGenerator(seed: 4)
+        try checkGradients(of: Linear(6, 4, rng: &rng), input: randomTensor([3, 6], seed: 13))
+        let dropout = Dropout(probability: 0.5, rng: &rng)
+        let mask = (0..<18).map { Float($0 % 3 == 0 ? 0 : 1) }
+        try checkGradients(of: dropout, input: randomTensor([3, 6], seed: 14), beforeForward: { dropout.replayMask = mask })
+        try checkGradients(of: Reshape(sampleShape: [6, 1, 1]), input: randomTensor([3, 6], seed: 15))
+    }
+
+    func testSoftmaxAndLogSoftmax() throws {
+        try checkGradients(of: Softmax(logarithmic: false), input: randomTensor([3, 5], seed: 16))
+        try checkGradients(of: Softmax(logarithmic: true), input: randomTensor([3, 5], seed: 17))
+    }
+
+    func testPredictionEncodingWithShift() throws {
+        // With a small offset c the shift acts on ordinary probabilities; they are spread far apart so that no
+        // perturbation changes the top-k set. (The clamp at -1000 is met only by exact zeros: see the golden test.)
+        let rows: [[Float]] = [[0.6, 0.25, 0.1, 0.04, 0.01], [0.05, 0.5, 0.3, 0.12, 0.03]]
+        for keep in [1, 3, 5] {
+            try checkGradients(of: PredictionEncoding(classes: 5, keep: keep, offset: 2),
+                               input: Tensor(shape: [2, 5], values: rows.flatMap { $0 }), step: 1e-4, tolerance: 5e-2)
+        }
+    }
+
+    func testLosses() throws {
+        let logProbabilities = randomTensor([4, 5], seed: 18)
+        let targets = [0, 4, 2, 2]
+        let nll = NLLLoss()
+        _ = try nll(logProbabilities, targets: targets)
+        let nllGradient = nll.gradient.clone()
+        try checkScalarGradient(at: logProbabilities, analytic: nllGradient) { try nll(logProbabilities, targets: targets) }
+
+        let prediction = randomTensor([2, 3, 2], seed: 19)
+        let target = randomTensor([2, 3, 2], seed: 20)
+        let mse = MSELoss()
+        _ = try mse(prediction, target)
+        let mseGradient = mse.gradient.clone()
+        try checkScalarGradient(at: prediction, analytic: mseGradient) { try mse(prediction, target) }
+    }
+
+    /// Central differences of a scalar loss against its analytic gradient at every element of `point`.
+    private func checkScalarGradient(at point: Tensor, analytic: Tensor, loss: () throws -> Float) throws {
+        let step: Float = 1e-2
+        for index in 0..<point.count {
+            let original = point[index]
+            point[index] = original + step
+            let above = try loss()
+            point[index] = original - step
+            let below = try loss()
+            point[index] = original
+            XCTAssertEqual((above - below) / (2 * step), analytic[index], accuracy: 1e-3, "element \(index)")
+        }
+    }
+}
