@@ -34,5 +34,9 @@ let package = Package(
             dependencies: ["NeuralNet"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["invertlab", "NeuralNet"]
+        ),
     ]
 )

@@ -1,5 +1,3 @@
-import Foundation
-
 /// An element-wise activation whose derivative can be written in terms of its output, so backward needs only the
 /// output the forward pass kept.
 public final class Activation: Layer {
@@ -35,8 +33,21 @@ public final class Activation: Layer {
         Parallel.forRanges(input.count) { range in
             switch function {
             case .relu: for index in range { destination[index] = max(source[index], 0) }
-            case .tanh: for index in range { destination[index] = Foundation.tanh(source[index]) }
-            case .sigmoid: for index in range { destination[index] = 1 / (1 + exp(-source[index])) }
+            case .tanh:
+                // tanh x = sign(x) (1 - 2 / (e^{2|x|} + 1)); the absolute error stays near 1e-7.
+                VectorMath.map(source + range.lowerBound, destination + range.lowerBound, count: range.count) { x in
+                    let negative = x .< SIMD8<Float>()
+                    let one = SIMD8<Float>(repeating: 1)
+                    let two = SIMD8<Float>(repeating: 2)
+                    let twice = x.replacing(with: -x, where: negative) * two
+                    let magnitude = one - two / (VectorMath.exp(twice) + one)
+                    return magnitude.replacing(with: -magnitude, where: negative)
+                }
+            case .sigmoid:
+                VectorMath.map(source + range.lowerBound, destination + range.lowerBound, count: range.count) { x in
+                    let one = SIMD8<Float>(repeating: 1)
+                    return one / (one + VectorMath.exp(-x))
+                }
             }
         }
         return output

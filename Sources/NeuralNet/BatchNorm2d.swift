@@ -66,23 +66,14 @@ public final class BatchNorm2d: Layer {
             if mode == .training {
                 var sum = 0.0
                 for image in 0..<batch {
-                    let plane = source + (image * self.channels + channel) * pixels
-                    var planeSum: Float = 0
-                    for pixel in 0..<pixels { planeSum += plane[pixel] }
-                    sum += Double(planeSum)
+                    sum += Double(VectorMath.sum(source + (image * self.channels + channel) * pixels, count: pixels))
                 }
                 let mean = sum / Double(perChannel)
                 // A second pass over the deviations avoids the cancellation of E[x²] - E[x]².
                 var sumOfSquares = 0.0
-                let meanFloat = Float(mean)
                 for image in 0..<batch {
-                    let plane = source + (image * self.channels + channel) * pixels
-                    var planeSquares: Float = 0
-                    for pixel in 0..<pixels {
-                        let deviation = plane[pixel] - meanFloat
-                        planeSquares += deviation * deviation
-                    }
-                    sumOfSquares += Double(planeSquares)
+                    sumOfSquares += Double(VectorMath.squaredDeviationSum(
+                        source + (image * self.channels + channel) * pixels, count: pixels, center: Float(mean)))
                 }
                 let variance = sumOfSquares / Double(perChannel)
                 means[channel] = Float(mean)
@@ -99,7 +90,7 @@ public final class BatchNorm2d: Layer {
             let shift = self.bias.value[channel] - means[channel] * scale
             for image in 0..<batch {
                 let offset = (image * self.channels + channel) * pixels
-                for pixel in 0..<pixels { destination[offset + pixel] = source[offset + pixel] * scale + shift }
+                VectorMath.scaleAndShift(source + offset, destination + offset, count: pixels, scale: scale, shift: shift)
             }
         }
         if mode == .training { batchesTracked.value += 1 }
@@ -123,11 +114,10 @@ public final class BatchNorm2d: Layer {
             var gradientDotNormalised: Float = 0
             for image in 0..<batch {
                 let offset = (image * self.channels + channel) * pixels
-                for pixel in 0..<pixels {
-                    let gradient = gradients[offset + pixel]
-                    gradientSum += gradient
-                    gradientDotNormalised += gradient * (source[offset + pixel] - mean)
-                }
+                let (sum, dot) = VectorMath.sumAndCenteredDot(gradients + offset, source + offset, count: pixels,
+                                                              center: mean)
+                gradientSum += sum
+                gradientDotNormalised += dot
             }
             gradientDotNormalised *= inverseDeviation
             self.weight.gradient[channel] += gradientDotNormalised
@@ -137,12 +127,13 @@ public final class BatchNorm2d: Layer {
             // In training the batch statistics depend on every input, which adds the two mean terms.
             let meanGradient = training ? gradientSum / perChannel : 0
             let normalisedGradient = training ? gradientDotNormalised / perChannel : 0
+            // dx = scale · (g - mean(g) - x̂ · mean(g x̂)) rearranged as a · g + b · x + c per channel.
+            let slope = -scale * inverseDeviation * normalisedGradient
+            let constant = -scale * meanGradient - slope * mean
             for image in 0..<batch {
                 let offset = (image * self.channels + channel) * pixels
                 for pixel in 0..<pixels {
-                    let normalised = (source[offset + pixel] - mean) * inverseDeviation
-                    destination[offset + pixel] =
-                        scale * (gradients[offset + pixel] - meanGradient - normalised * normalisedGradient)
+                    destination[offset + pixel] = scale * gradients[offset + pixel] + slope * source[offset + pixel] + constant
                 }
             }
         }

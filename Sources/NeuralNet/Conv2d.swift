@@ -1,6 +1,6 @@
 /// 2-D convolution over NCHW batches (PyTorch `nn.Conv2d` with square kernel, stride and zero padding), computed as
 /// im2col + one GEMM per chunk of images. Weight `[out, in, k, k]`, bias `[out]`.
-public final class Conv2d: Layer {
+public final class Conv2d: GemmLayer {
     public let inChannels: Int
     public let outChannels: Int
     public let kernel: Int
@@ -63,11 +63,22 @@ public final class Conv2d: Layer {
             let count = min(perChunk, batch - first)
             let width = count * pixels
             fillColumns(shape, first: first, count: count)
-            gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: shape.columnRows,
-                 a: weight.value.pointer, lda: shape.columnRows, b: columns.pointer, ldb: width,
-                 beta: 0, c: chunk.pointer, ldc: width)
-            ChunkLayout.scatter(chunk.pointer, first: first, count: count, channels: outChannels, pixels: pixels,
-                                bias: bias.value.pointer, into: output.pointer)
+            if count == 1 {
+                // A single image's output block is already [out, pixels]: start from the bias, GEMM into place.
+                let image = output.pointer + first * outChannels * pixels
+                for channel in 0..<outChannels {
+                    (image + channel * pixels).update(repeating: bias.value[channel], count: pixels)
+                }
+                gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: shape.columnRows,
+                     a: weight.value.pointer, lda: shape.columnRows, b: columns.pointer, ldb: width,
+                     beta: 1, c: image, ldc: width)
+            } else {
+                gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: shape.columnRows,
+                     a: weight.value.pointer, lda: shape.columnRows, b: columns.pointer, ldb: width,
+                     beta: 0, c: chunk.pointer, ldc: width)
+                ChunkLayout.scatter(chunk.pointer, first: first, count: count, channels: outChannels, pixels: pixels,
+                                    bias: bias.value.pointer, into: output.pointer)
+            }
             first += count
         }
         lastForwardFLOPs = 2 * batch * pixels * outChannels * shape.columnRows
@@ -107,21 +118,25 @@ public final class Conv2d: Layer {
         while first < batch {
             let count = min(perChunk, batch - first)
             let width = count * pixels
-            ChunkLayout.gather(outputGradient.pointer, first: first, count: count, channels: outChannels,
-                               pixels: pixels, into: chunk.pointer)
+            // A single image's gradient block is already in the [out, pixels] layout the GEMMs take.
+            let gradientBlock: UnsafeMutablePointer<Float>
+            if count == 1 {
+                gradientBlock = outputGradient.pointer + first * outChannels * pixels
+            } else {
+                ChunkLayout.gather(outputGradient.pointer, first: first, count: count, channels: outChannels,
+                                   pixels: pixels, into: chunk.pointer)
+                gradientBlock = chunk.pointer
+            }
             for channel in 0..<outChannels {
-                let row = chunk.pointer + channel * width
-                var sum: Float = 0
-                for column in 0..<width { sum += row[column] }
-                biasGradient[channel] += sum
+                biasGradient[channel] += VectorMath.sum(gradientBlock + channel * width, count: width)
             }
             fillColumns(shape, first: first, count: count)
             gemm(transposeA: false, transposeB: true, m: outChannels, n: shape.columnRows, k: width,
-                 a: chunk.pointer, lda: width, b: columns.pointer, ldb: width,
+                 a: gradientBlock, lda: width, b: columns.pointer, ldb: width,
                  beta: 1, c: weight.gradient.pointer, ldc: shape.columnRows)
             if needsInputGradient {
                 gemm(transposeA: true, transposeB: false, m: shape.columnRows, n: width, k: outChannels,
-                     a: weight.value.pointer, lda: shape.columnRows, b: chunk.pointer, ldb: width,
+                     a: weight.value.pointer, lda: shape.columnRows, b: gradientBlock, ldb: width,
                      beta: 0, c: columns.pointer, ldc: width)
                 let gradients = inputGradient.pointer
                 let cols = columns.pointer

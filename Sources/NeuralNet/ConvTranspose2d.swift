@@ -1,7 +1,7 @@
 /// Transposed 2-D convolution over NCHW batches (PyTorch `nn.ConvTranspose2d` with square kernel, stride and
 /// padding): one GEMM per chunk of images, then col2im. Weight `[in, out, k, k]`, bias `[out]`.
 /// Output size: (H - 1) * stride - 2 * padding + kernel.
-public final class ConvTranspose2d: Layer {
+public final class ConvTranspose2d: GemmLayer {
     public let inChannels: Int
     public let outChannels: Int
     public let kernel: Int

@@ -37,3 +37,32 @@ public struct ComputeStats: Sendable {
 func monotonicNanoseconds() -> UInt64 {
     DispatchTime.now().uptimeNanoseconds
 }
+
+/// A layer whose work is GEMM, which counts its operations and time for the benchmark.
+public protocol GemmLayer: Layer {
+    /// Time and work of the layer's GEMM passes since the counters were last reset.
+    var stats: ComputeStats { get set }
+}
+
+extension Sequential {
+    /// Every GEMM layer inside.
+    public var gemmLayers: [GemmLayer] { allLayers.compactMap { $0 as? GemmLayer } }
+
+    /// The summed figures of the GEMM layers, optionally only those of one type.
+    public func gemmStats<Kind>(of kind: Kind.Type = GemmLayer.self) -> ComputeStats {
+        gemmLayers.filter { $0 is Kind }.reduce(ComputeStats()) { $0 + $1.stats }
+    }
+
+    /// Sets every GEMM layer's counters to zero.
+    public func resetGemmStats() {
+        for layer in gemmLayers { layer.stats = ComputeStats() }
+    }
+}
+
+/// c = a · b for row-major matrices `[m, k]` and `[k, n]`; `c` must already have shape `[m, n]`.
+public func matrixMultiply(_ a: Tensor, _ b: Tensor, into c: Tensor) {
+    let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+    precondition(b.shape[0] == k && c.shape == [m, n], "matrixMultiply: shapes \(a.shape) · \(b.shape) → \(c.shape)")
+    gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n,
+         beta: 0, c: c.pointer, ldc: n)
+}

@@ -1,9 +1,11 @@
 /// Fully connected layer y = x Wᵀ + b over `[N, in]` batches (PyTorch `nn.Linear`). Weight `[out, in]`, bias `[out]`.
-public final class Linear: Layer {
+public final class Linear: GemmLayer {
     public let inFeatures: Int
     public let outFeatures: Int
     public let weight: Parameter
     public let bias: Parameter
+    /// Time and work of this layer's GEMM passes since the counters were last reset.
+    public var stats = ComputeStats()
 
     private let output = Tensor()
     private let inputGradient = Tensor()
@@ -27,6 +29,7 @@ public final class Linear: Layer {
         guard input.shape.count == 2, input.shape[1] == inFeatures else {
             throw ShapeError(layer: description, expected: "[N, \(inFeatures)]", actual: input.shape)
         }
+        let started = monotonicNanoseconds()
         self.input = input
         let batch = input.shape[0]
         output.resize([batch, outFeatures])
@@ -36,12 +39,19 @@ public final class Linear: Layer {
              a: input.pointer, lda: inFeatures, b: weight.value.pointer, ldb: inFeatures,
              beta: 1, c: destination, ldc: outFeatures)
         lastForwardFLOPs = 2 * batch * inFeatures * outFeatures
+        stats.flops += lastForwardFLOPs
+        stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        let started = monotonicNanoseconds()
         let input = input!
         let batch = input.shape[0]
+        defer {
+            stats.flops += (needsInputGradient ? 2 : 1) * 2 * batch * inFeatures * outFeatures
+            stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
+        }
         gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: batch,
              a: outputGradient.pointer, lda: outFeatures, b: input.pointer, ldb: inFeatures,
              beta: 1, c: weight.gradient.pointer, ldc: inFeatures)

@@ -38,6 +38,13 @@ public final class MaxPool2d: Layer {
                     let inputPlane = source + plane * height * width
                     let outputOffset = plane * outputHeight * outputWidth
                     for outputRow in 0..<outputHeight {
+                        let rowStart = outputOffset + outputRow * outputWidth
+                        if kernel == 2 && stride == 2 {
+                            MaxPool2d.poolPairOfRows(inputPlane + 2 * outputRow * width, width: width,
+                                                     firstIndex: 2 * outputRow * width, count: outputWidth,
+                                                     output: destination + rowStart, winners: winner + rowStart)
+                            continue
+                        }
                         for outputColumn in 0..<outputWidth {
                             var best = -Float.infinity
                             var bestIndex = (outputRow * stride) * width + outputColumn * stride
@@ -50,14 +57,55 @@ public final class MaxPool2d: Layer {
                                     }
                                 }
                             }
-                            destination[outputOffset + outputRow * outputWidth + outputColumn] = best
-                            winner[outputOffset + outputRow * outputWidth + outputColumn] = Int32(bestIndex)
+                            destination[rowStart + outputColumn] = best
+                            winner[rowStart + outputColumn] = Int32(bestIndex)
                         }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// The 2x2, stride 2 case, which the paper's classifier uses: one output row from two input rows, eight outputs
+    /// at a time with vector selects (which of four values wins is unpredictable, so branches would mispredict).
+    @inline(__always)
+    private static func poolPairOfRows(_ top: UnsafePointer<Float>, width: Int, firstIndex: Int, count: Int,
+                                       output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>) {
+        let bottom = top + width
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        var column = 0
+        while column + 8 <= count {
+            let upper = UnsafeRawPointer(top + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
+            let lower = UnsafeRawPointer(bottom + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
+            var best = upper.evenHalf
+            var offset = SIMD8<Int32>()
+            @inline(__always) func consider(_ candidate: SIMD8<Float>, _ shift: SIMD8<Int32>) {
+                // A later value wins if larger, or if NaN while the best so far is not, as in PyTorch.
+                let take = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
+                best.replace(with: candidate, where: take)
+                offset.replace(with: shift, where: take)
+            }
+            consider(upper.oddHalf, SIMD8(repeating: 1))
+            consider(lower.evenHalf, SIMD8(repeating: Int32(width)))
+            consider(lower.oddHalf, SIMD8(repeating: Int32(width + 1)))
+            UnsafeMutableRawPointer(output + column).storeBytes(of: best, as: SIMD8<Float>.self)
+            let index = offset &+ lanes &+ SIMD8(repeating: Int32(firstIndex + 2 * column))
+            UnsafeMutableRawPointer(winners + column).storeBytes(of: index, as: SIMD8<Int32>.self)
+            column += 8
+        }
+        while column < count {
+            var best = top[2 * column]
+            var offset = 0
+            for (candidate, shift) in [(top[2 * column + 1], 1), (bottom[2 * column], width), (bottom[2 * column + 1], width + 1)]
+            where candidate > best || (candidate.isNaN && !best.isNaN) {
+                best = candidate
+                offset = shift
+            }
+            output[column] = best
+            winners[column] = Int32(firstIndex + 2 * column + offset)
+            column += 1
+        }
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
@@ -71,10 +119,15 @@ public final class MaxPool2d: Layer {
         let outputPlaneSize = outputGradient.count / (inputShape[0] * inputShape[1])
         let destination = inputGradient.pointer
         let gradients = outputGradient.pointer
-        winners.withUnsafeBufferPointer { winner in
-            for index in 0..<outputGradient.count {
-                let plane = index / outputPlaneSize
-                destination[plane * planeSize + Int(winner[index])] += gradients[index]
+        winners.withUnsafeBufferPointer { winnerBuffer in
+            let winner = winnerBuffer.baseAddress!
+            Parallel.forRanges(inputShape[0] * inputShape[1], grain: max(1, 4096 / planeSize)) { planes in
+                for plane in planes {
+                    let planeGradient = destination + plane * planeSize
+                    for index in (plane * outputPlaneSize)..<((plane + 1) * outputPlaneSize) {
+                        planeGradient[Int(winner[index])] += gradients[index]
+                    }
+                }
             }
         }
         return inputGradient

@@ -2,6 +2,12 @@
 /// (`encoder.1.running_mean`). A plain `Sequential(layers)` names its layers by index, like `nn.Sequential`.
 public final class Sequential: Layer {
     public let children: [(name: String, layer: Layer)]
+    /// When set, every layer's forward and backward time is added to it (nested networks included).
+    public var profile: LayerProfile? {
+        didSet {
+            for child in children { (child.layer as? Sequential)?.profile = profile }
+        }
+    }
 
     /// Layers named "0", "1", ... as `nn.Sequential` names them.
     public init(_ layers: [Layer]) {
@@ -17,14 +23,26 @@ public final class Sequential: Layer {
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
         var value = input
-        for child in children { value = try child.layer.forward(value, mode: mode) }
+        for child in children {
+            let started = profile == nil ? 0 : monotonicNanoseconds()
+            value = try child.layer.forward(value, mode: mode)
+            if let profile, !(child.layer is Sequential) {
+                profile.add(child.layer, name: "\(child.name) \(child.layer.description)",
+                            seconds: Double(monotonicNanoseconds() - started) * 1e-9, backward: false)
+            }
+        }
         return value
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         var gradient = outputGradient
         for (position, child) in children.enumerated().reversed() {
+            let started = profile == nil ? 0 : monotonicNanoseconds()
             gradient = child.layer.backward(gradient, needsInputGradient: needsInputGradient || position > 0)
+            if let profile, !(child.layer is Sequential) {
+                profile.add(child.layer, name: "\(child.name) \(child.layer.description)",
+                            seconds: Double(monotonicNanoseconds() - started) * 1e-9, backward: true)
+            }
         }
         return gradient
     }

@@ -1,0 +1,129 @@
+import Dispatch
+import Foundation
+import NeuralNet
+
+/// One benchmark configuration: the paper's models at a width, class count and image size.
+struct BenchConfig: Codable, Equatable {
+    let width: Int
+    let classes: Int
+    let pixels: Int
+
+    /// The four configurations the engine is measured at, smallest first; the last is the paper's FaceScrub scale.
+    static let standard = [BenchConfig(width: 32, classes: 40, pixels: 64), BenchConfig(width: 32, classes: 40, pixels: 32),
+                           BenchConfig(width: 64, classes: 100, pixels: 64), BenchConfig(width: 128, classes: 530, pixels: 64)]
+
+    var label: String { "(\(width), \(classes), \(pixels))" }
+}
+
+/// The speed of one kind of training step.
+struct StepFigures: Codable {
+    let imagesPerSecond: Double
+    /// GEMM-layer work over the whole step's time.
+    let gflops: Double
+    /// Convolution work over the time spent inside convolution layers.
+    let convolutionGflops: Double
+    let steps: Int
+
+    enum CodingKeys: String, CodingKey {
+        case imagesPerSecond = "images_per_second", gflops, convolutionGflops = "conv_gflops", steps
+    }
+}
+
+/// Figures for one configuration.
+struct ConfigFigures: Codable {
+    let width: Int
+    let classes: Int
+    let pixels: Int
+    let classifier: StepFigures
+    let attack: StepFigures
+}
+
+/// The whole benchmark run.
+struct BenchReport: Codable {
+    let batch: Int
+    let sgemmGflops: Double
+    let configs: [ConfigFigures]
+
+    enum CodingKeys: String, CodingKey { case batch, sgemmGflops = "sgemm_gflops", configs }
+}
+
+/// Times training steps of the paper's models at batch `batch`.
+struct Benchmark {
+    let batch: Int
+    /// Each kind of step is repeated until it has run at least this long (and at least twice).
+    let minimumSeconds: Double
+    /// When set, layer times of the measured steps are collected here, one profile per model and kind of step.
+    var profiles: ((String) -> LayerProfile)?
+
+    /// The best of several square sgemm runs, in GFLOP/s: the machine's ceiling for GEMM-bound layers.
+    func measureSgemm(size: Int = 1536, repeats: Int = 5) -> Double {
+        let a = Tensor(zeros: [size, size])
+        let b = Tensor(zeros: [size, size])
+        a.fill(0.5)
+        b.fill(0.25)
+        let c = Tensor(zeros: [size, size])
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let started = DispatchTime.now().uptimeNanoseconds
+            matrixMultiply(a, b, into: c)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9)
+        }
+        return 2 * pow(Double(size), 3) / best / 1e9
+    }
+
+    /// Runs `step` once to warm up, then until `minimumSeconds` have passed; returns seconds a step.
+    private func time(_ step: () throws -> Void, resetting models: [Sequential]) rethrows -> (seconds: Double, steps: Int) {
+        try step()
+        for model in models {
+            model.resetGemmStats()
+            model.profile?.reset()
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        var steps = 0
+        var elapsed = 0.0
+        while steps < 2 || elapsed < minimumSeconds {
+            try step()
+            steps += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+        }
+        for model in models { model.profile?.steps = steps }
+        return (elapsed / Double(steps), steps)
+    }
+
+    private func figures(seconds: Double, steps: Int, models: [Sequential]) -> StepFigures {
+        let all = models.reduce(ComputeStats()) { $0 + $1.gemmStats() }
+        let convolutions = models.reduce(ComputeStats()) {
+            $0 + $1.gemmStats(of: Conv2d.self) + $1.gemmStats(of: ConvTranspose2d.self)
+        }
+        return StepFigures(imagesPerSecond: Double(batch) / seconds,
+                           gflops: Double(all.flops) / Double(steps) / seconds / 1e9,
+                           convolutionGflops: Double(convolutions.flops) / max(convolutions.seconds, 1e-12) / 1e9,
+                           steps: steps)
+    }
+
+    /// Times the classifier's training step and the attack's step (classifier forward without gradients, then the
+    /// inversion model's forward, backward and Adam) for `config`.
+    func measure(_ config: BenchConfig) throws -> ConfigFigures {
+        var rng = RandomGenerator(seed: 2019)
+        let classifier = PaperModels.classifier(imageSize: config.pixels, classes: config.classes, width: config.width, rng: &rng)
+        let inversion = PaperModels.inversion(imageSize: config.pixels, classes: config.classes, width: config.width, rng: &rng)
+        let images = Tensor(shape: [batch, 1, config.pixels, config.pixels],
+                            values: (0..<(batch * config.pixels * config.pixels)).map { _ in rng.nextUnitFloat() })
+        let labels = (0..<batch).map { $0 % config.classes }
+        classifier.profile = profiles?("\(config.label) classifier step: classifier")
+        let classifierStep = ClassifierTrainingStep(model: classifier, optimizer: Adam.paper(classifier.parameters))
+        let classifierTime = try time({ _ = try classifierStep(images: images, labels: labels) }, resetting: [classifier])
+        let classifierFigures = figures(seconds: classifierTime.seconds, steps: classifierTime.steps, models: [classifier])
+
+        classifier.profile = profiles?("\(config.label) attack step: classifier")
+        inversion.profile = profiles?("\(config.label) attack step: inversion")
+        let predictor = SoftmaxPredictor(model: classifier)
+        let attackStep = InversionTrainingStep(model: inversion, optimizer: Adam.paper(inversion.parameters),
+                                               encoding: PredictionEncoding(classes: config.classes, keep: config.classes))
+        let attackTime = try time({ _ = try attackStep(predictions: try predictor(images), images: images) },
+                                  resetting: [classifier, inversion])
+        let attackFigures = figures(seconds: attackTime.seconds, steps: attackTime.steps, models: [classifier, inversion])
+        return ConfigFigures(width: config.width, classes: config.classes, pixels: config.pixels,
+                             classifier: classifierFigures, attack: attackFigures)
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `invertlab` command: the workbench's headless commands for scripts and reports.
+@main
+struct Invertlab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invertlab",
+        abstract: "A workbench for model-inversion attacks (Yang et al., CCS 2019).",
+        discussion: """
+            A target classifier is trained on private faces; an attacker trains an inversion model that turns the \
+            classifier's released prediction vectors back into faces. The subcommands run pieces of that \
+            pipeline without a terminal user interface.
+            """,
+        subcommands: [InferCommand.self, InitCommand.self, BenchCommand.self]
+    )
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// Which of the paper's networks a command works with, and at what size.
+enum Architecture: String, ExpressibleByArgument, CaseIterable {
+    case classifier
+    case inversion
+}
+
+/// The options that fix a paper model's shape.
+struct ModelShapeOptions: ParsableArguments {
+    @Option(help: "Image side in pixels: 32 (the paper's MNIST setting) or 64 (faces).")
+    var size: Int = 64
+
+    @Option(help: "Number of classes the classifier tells apart (the length of a prediction vector).")
+    var classes: Int
+
+    @Option(help: "Channel width of the first convolution (ndf / ngf; the paper uses 128).")
+    var width: Int = 128
+
+    func validate() throws {
+        guard [32, 64].contains(size) else { throw ValidationError("--size must be 32 or 64, not \(size)") }
+        guard classes >= 2 else { throw ValidationError("--classes must be at least 2, not \(classes)") }
+        guard width >= 1 else { throw ValidationError("--width must be at least 1, not \(width)") }
+    }
+}

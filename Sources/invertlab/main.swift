@@ -1,2 +1,0 @@
-import NeuralNet
-print("placeholder")

@@ -1,0 +1,90 @@
+import Foundation
+import NeuralNet
+import XCTest
+
+/// The built `invertlab` binary, run as a user runs it.
+final class CommandLineTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// The binary in the build folder that holds the tests (on Linux the bundle URL is that folder; on macOS the
+    /// .xctest bundle inside it).
+    private var binary: URL {
+        let bundle = Bundle(for: CommandLineTests.self).bundleURL
+        let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
+        return folder.appendingPathComponent("invertlab")
+    }
+
+    /// Runs the binary; returns its exit status and everything it printed.
+    private func invertlab(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    func testInitThenInferGivesSoftmaxRowsAndImages() throws {
+        let shape = ["--size", "32", "--classes", "6", "--width", "4"]
+        XCTAssertEqual(try invertlab(["init", "--arch", "classifier"] + shape + ["--output", path("c.safetensors")]).status, 0)
+        XCTAssertEqual(try invertlab(["init", "--arch", "inversion"] + shape + ["--output", path("i.safetensors")]).status, 0)
+        var rng = RandomGenerator(seed: 1)
+        let images = Tensor(shape: [3, 1, 32, 32], values: (0..<3072).map { _ in rng.nextUnitFloat() })
+        try NumpyArray.write(images, to: folder.appendingPathComponent("images.npy"))
+
+        let classify = try invertlab(["infer", "--arch", "classifier"] + shape +
+                                     ["--weights", path("c.safetensors"), "--input", path("images.npy"), "--output", path("p.npy")])
+        XCTAssertEqual(classify.status, 0, classify.output)
+        let probabilities = try NumpyArray.read(folder.appendingPathComponent("p.npy"))
+        XCTAssertEqual(probabilities.shape, [3, 6])
+        for row in 0..<3 {
+            XCTAssertEqual(probabilities.values[(row * 6)..<(row * 6 + 6)].reduce(0, +), 1, accuracy: 1e-5)
+        }
+
+        let invert = try invertlab(["infer", "--arch", "inversion", "--truncation", "2"] + shape +
+                                   ["--weights", path("i.safetensors"), "--input", path("p.npy"), "--output", path("r.npy")])
+        XCTAssertEqual(invert.status, 0, invert.output)
+        let reconstructions = try NumpyArray.read(folder.appendingPathComponent("r.npy"))
+        XCTAssertEqual(reconstructions.shape, [3, 1, 32, 32])
+        XCTAssert(reconstructions.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+
+    func testBadOptionsAndFilesAreExplained() throws {
+        let shape = ["--size", "32", "--classes", "6", "--width", "4"]
+        _ = try invertlab(["init", "--arch", "inversion"] + shape + ["--output", path("i.safetensors")])
+        try NumpyArray.write(Tensor(zeros: [2, 6]), to: folder.appendingPathComponent("p.npy"))
+        let cases: [([String], String)] = [
+            (["infer", "--arch", "inversion", "--truncation", "7"] + shape +
+             ["--weights", path("i.safetensors"), "--input", path("p.npy"), "--output", path("r.npy")], "--truncation"),
+            (["infer", "--arch", "inversion", "--size", "48", "--classes", "6", "--width", "4",
+              "--weights", path("i.safetensors"), "--input", path("p.npy"), "--output", path("r.npy")], "--size"),
+            (["infer", "--arch", "inversion", "--size", "32", "--classes", "6", "--width", "8",
+              "--weights", path("i.safetensors"), "--input", path("p.npy"), "--output", path("r.npy")], "decoder.0.weight"),
+            (["infer", "--arch", "classifier"] + shape +
+             ["--weights", path("missing.safetensors"), "--input", path("p.npy"), "--output", path("r.npy")], "missing.safetensors"),
+            (["infer", "--arch", "inversion", "--size", "32", "--classes", "6", "--width", "4",
+              "--weights", path("i.safetensors"), "--input", path("i.safetensors"), "--output", path("r.npy")], "not an NPY file"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try invertlab(arguments)
+            XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
+            XCTAssert(result.output.contains(expected), "'\(expected)' missing from: \(result.output)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("r.npy")), "a failed run writes no output")
+    }
+}

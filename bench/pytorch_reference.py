@@ -1,0 +1,87 @@
+"""Times the same training steps as `invertlab bench` in PyTorch on the CPU with 2 threads, for `make bench-compare`.
+
+Usage: python3 bench/pytorch_reference.py [--json] [--seconds S] [--configs "32,40,64;..."]
+Needs torch; nothing else in invertlab does.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from paper_models import Classifier, Inversion  # noqa: E402
+
+STANDARD = [(32, 40, 64), (32, 40, 32), (64, 100, 64), (128, 530, 64)]
+
+
+def timed(step, minimum_seconds):
+    """Seconds per step after one warm-up step, running at least 2 steps and `minimum_seconds`."""
+    step()
+    steps, started = 0, time.perf_counter()
+    while True:
+        step()
+        steps += 1
+        elapsed = time.perf_counter() - started
+        if steps >= 2 and elapsed >= minimum_seconds:
+            return elapsed / steps, steps
+
+
+def measure(width, classes, pixels, batch, minimum_seconds):
+    torch.manual_seed(2019)
+    classifier = Classifier(pixels, classes, width)
+    inversion = Inversion(pixels, classes, width)
+    images = torch.rand(batch, 1, pixels, pixels)
+    labels = torch.arange(batch) % classes
+    adam = dict(lr=2e-4, betas=(0.5, 0.999), amsgrad=True)
+    classifier_optimiser = torch.optim.Adam(classifier.parameters(), **adam)
+    inversion_optimiser = torch.optim.Adam(inversion.parameters(), **adam)
+
+    def classifier_step():
+        classifier.train()
+        classifier_optimiser.zero_grad()
+        F.nll_loss(classifier(images), labels).backward()
+        classifier_optimiser.step()
+
+    def attack_step():
+        classifier.eval()
+        with torch.no_grad():
+            prediction = classifier(images, release=True)
+        inversion.train()
+        inversion_optimiser.zero_grad()
+        F.mse_loss(inversion(prediction), images).backward()
+        inversion_optimiser.step()
+
+    result = {"width": width, "classes": classes, "pixels": pixels}
+    for name, step in (("classifier", classifier_step), ("attack", attack_step)):
+        seconds, steps = timed(step, minimum_seconds)
+        result[name] = {"images_per_second": batch / seconds, "steps": steps}
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--seconds", type=float, default=3.0, help="minimum time per kind of step")
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--configs", help="width,classes,pixels separated by ';'")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    configs = STANDARD if not args.configs else [tuple(int(n) for n in item.split(",")) for item in args.configs.split(";")]
+    results = []
+    for width, classes, pixels in configs:
+        result = measure(width, classes, pixels, args.batch, args.seconds)
+        results.append(result)
+        if not args.json:
+            print(f"({width}, {classes}, {pixels})  classifier {result['classifier']['images_per_second']:8.1f} img/s"
+                  f"  attack {result['attack']['images_per_second']:8.1f} img/s", flush=True)
+    if args.json:
+        print(json.dumps({"torch": torch.__version__, "threads": args.threads, "batch": args.batch, "configs": results}))
+
+
+if __name__ == "__main__":
+    main()
