@@ -16,6 +16,9 @@ public final class Conv2d: GemmLayer {
     private let columns = Tensor()
     private let chunk = Tensor()
     private var input: Tensor?
+    /// The Winograd F(2x2, 3x3) path, taken for 3x3 stride 1 layers with enough input channels to make its GEMMs
+    /// worthwhile; other layers use im2col.
+    private let winograd: WinogradConvolution?
     public private(set) var lastForwardFLOPs = 0
 
     /// A convolution with PyTorch's default initialisation drawn from `rng`: weight and bias uniform in
@@ -30,6 +33,8 @@ public final class Conv2d: GemmLayer {
         let bound = 1 / Float(inChannels * kernel * kernel).squareRoot()
         weight = Parameter(Initialisation.uniform([outChannels, inChannels, kernel, kernel], bound: bound, rng: &rng))
         bias = Parameter(Initialisation.uniform([outChannels], bound: bound, rng: &rng))
+        winograd = kernel == 3 && stride == 1 && inChannels >= WinogradConvolution.minimumInChannels
+            ? WinogradConvolution(inChannels: inChannels, outChannels: outChannels, padding: padding) : nil
     }
 
     public var description: String {
@@ -55,6 +60,15 @@ public final class Conv2d: GemmLayer {
         let shape = geometry(for: input)
         let pixels = shape.outputPixels
         output.resize([batch, outChannels, shape.outputHeight, shape.outputWidth])
+        lastForwardFLOPs = 2 * batch * pixels * outChannels * shape.columnRows
+        defer {
+            stats.flops += lastForwardFLOPs
+            stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
+        }
+        if let winograd {
+            winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+            return output
+        }
         let perChunk = ChunkLayout.imagesPerChunk(batch: batch, pixels: pixels)
         columns.resize([shape.columnRows, perChunk * pixels])
         chunk.resize([outChannels, perChunk * pixels])
@@ -81,9 +95,6 @@ public final class Conv2d: GemmLayer {
             }
             first += count
         }
-        lastForwardFLOPs = 2 * batch * pixels * outChannels * shape.columnRows
-        stats.flops += lastForwardFLOPs
-        stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         return output
     }
 
@@ -114,6 +125,21 @@ public final class Conv2d: GemmLayer {
             inputGradient.resize([0])
         }
         let biasGradient = bias.gradient.pointer
+        defer {
+            stats.flops += (needsInputGradient ? 2 : 1) * 2 * batch * pixels * outChannels * shape.columnRows
+            stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
+        }
+        if let winograd {
+            for image in 0..<batch {
+                let block = outputGradient.pointer + image * outChannels * pixels
+                for channel in 0..<outChannels {
+                    biasGradient[channel] += VectorMath.sum(block + channel * pixels, count: pixels)
+                }
+            }
+            winograd.backward(input: input, weight: weight.value, outputGradient: outputGradient,
+                              weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
+            return inputGradient
+        }
         var first = 0
         while first < batch {
             let count = min(perChunk, batch - first)
@@ -149,9 +175,6 @@ public final class Conv2d: GemmLayer {
             }
             first += count
         }
-        let passes = needsInputGradient ? 2 : 1
-        stats.flops += passes * 2 * batch * pixels * outChannels * shape.columnRows
-        stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         return inputGradient
     }
 }

@@ -17,6 +17,9 @@ public final class ConvTranspose2d: GemmLayer {
     private let columns = Tensor()
     private let chunk = Tensor()
     private var input: Tensor?
+    /// The minimal-filtering forward path for the 4x4, stride 2, padding 1 upsampling layers; other layers, and
+    /// every backward pass, use GEMM + col2im.
+    private let winograd: WinogradTransposedConvolution?
     public private(set) var lastForwardFLOPs = 0
 
     /// A transposed convolution with PyTorch's default initialisation drawn from `rng`: PyTorch takes the fan-in of
@@ -31,6 +34,9 @@ public final class ConvTranspose2d: GemmLayer {
         let bound = 1 / Float(outChannels * kernel * kernel).squareRoot()
         weight = Parameter(Initialisation.uniform([inChannels, outChannels, kernel, kernel], bound: bound, rng: &rng))
         bias = Parameter(Initialisation.uniform([outChannels], bound: bound, rng: &rng))
+        let minimum = WinogradTransposedConvolution.minimumChannels
+        winograd = kernel == 4 && stride == 2 && padding == 1 && min(inChannels, outChannels) >= minimum
+            ? WinogradTransposedConvolution(inChannels: inChannels, outChannels: outChannels) : nil
     }
 
     public var description: String {
@@ -61,6 +67,15 @@ public final class ConvTranspose2d: GemmLayer {
         let pixels = shape.outputPixels
         let perChunk = ChunkLayout.imagesPerChunk(batch: batch, pixels: pixels)
         output.resize([batch, outChannels, shape.height, shape.width])
+        lastForwardFLOPs = 2 * batch * pixels * inChannels * kernelRows
+        defer {
+            stats.flops += lastForwardFLOPs
+            stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
+        }
+        if let winograd {
+            winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+            return output
+        }
         columns.resize([kernelRows, perChunk * pixels])
         chunk.resize([inChannels, perChunk * pixels])
         let outputImage = outChannels * shape.inputPixels
@@ -84,9 +99,6 @@ public final class ConvTranspose2d: GemmLayer {
             }
             first += count
         }
-        lastForwardFLOPs = 2 * batch * pixels * inChannels * kernelRows
-        stats.flops += lastForwardFLOPs
-        stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         return output
     }
 
@@ -98,15 +110,21 @@ public final class ConvTranspose2d: GemmLayer {
         let pixels = shape.outputPixels
         let perChunk = ChunkLayout.imagesPerChunk(batch: batch, pixels: pixels)
         inputGradient.resize(needsInputGradient ? input.shape : [0])
+        columns.resize([kernelRows, perChunk * pixels])
+        chunk.resize([inChannels, perChunk * pixels])
         let outputImage = outChannels * shape.inputPixels
         let biasGradient = bias.gradient.pointer
         for channel in 0..<outChannels {
             var sum: Float = 0
             for image in 0..<batch {
-                let plane = outputGradient.pointer + image * outputImage + channel * shape.inputPixels
-                for pixel in 0..<shape.inputPixels { sum += plane[pixel] }
+                sum += VectorMath.sum(outputGradient.pointer + image * outputImage + channel * shape.inputPixels,
+                                      count: shape.inputPixels)
             }
             biasGradient[channel] += sum
+        }
+        defer {
+            stats.flops += (needsInputGradient ? 2 : 1) * 2 * batch * pixels * inChannels * kernelRows
+            stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
         var first = 0
         while first < batch {
@@ -133,9 +151,6 @@ public final class ConvTranspose2d: GemmLayer {
             }
             first += count
         }
-        let passes = needsInputGradient ? 2 : 1
-        stats.flops += passes * 2 * batch * pixels * inChannels * kernelRows
-        stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         return inputGradient
     }
 }

@@ -1,17 +1,57 @@
 import CBLAS
 import Dispatch
 
+/// OpenBLAS runs single-threaded: its own threads spin and yield between calls, fighting the engine's workers for
+/// the cores, so the engine splits GEMMs across its workers itself.
+private let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+
 /// Row-major single-precision matrix multiply on OpenBLAS: C = alpha * op(A) * op(B) + beta * C,
-/// with op(A) of size m x k and op(B) of size k x n.
+/// with op(A) of size m x k and op(B) of size k x n, on the calling thread alone.
 @inline(__always)
+func serialGemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    _ = singleThreadedBLAS
+    cblas_sgemm(
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// The same product split into column (or row) blocks of C, one per worker, when it is large enough.
 func gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    cblas_sgemm(
-        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    let workers = Parallel.workers
+    // Below about a million multiply-adds a split costs more than it saves.
+    guard workers > 1, m * n * k >= 1 << 20 else {
+        serialGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    if n >= m {
+        // Blocks of 16 columns keep each worker's share aligned for the kernels.
+        Parallel.forEach(workers) { worker in
+            let start = (n * worker / workers) & ~15
+            let end = worker == workers - 1 ? n : (n * (worker + 1) / workers) & ~15
+            guard end > start else { return }
+            serialGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: end - start, k: k, alpha: alpha,
+                       a: a, lda: lda, b: transposeB ? b + start * ldb : b + start, ldb: ldb,
+                       beta: beta, c: c + start, ldc: ldc)
+        }
+    } else {
+        Parallel.forEach(workers) { worker in
+            let start = m * worker / workers
+            let end = m * (worker + 1) / workers
+            guard end > start else { return }
+            serialGemm(transposeA: transposeA, transposeB: transposeB, m: end - start, n: n, k: k, alpha: alpha,
+                       a: transposeA ? a + start : a + start * lda, lda: lda, b: b, ldb: ldb,
+                       beta: beta, c: c + start * ldc, ldc: ldc)
+        }
+    }
 }
 
 /// Time and floating-point work spent in a layer's GEMM-heavy passes, for the benchmark's per-layer figures.

@@ -8,6 +8,17 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients(of: Conv2d(2, 3, kernel: 3, stride: 1, padding: 1, rng: &rng), input: randomTensor([2, 2, 5, 4], seed: 1))
         try checkGradients(of: Conv2d(2, 3, kernel: 3, stride: 2, padding: 1, rng: &rng), input: randomTensor([2, 2, 5, 5], seed: 2))
         try checkGradients(of: Conv2d(1, 2, kernel: 4, stride: 2, padding: 0, rng: &rng), input: randomTensor([1, 1, 6, 6], seed: 3))
+        // One input channel takes the im2col path at 3x3 stride 1.
+        try checkGradients(of: Conv2d(1, 3, kernel: 3, stride: 1, padding: 1, rng: &rng), input: randomTensor([2, 1, 5, 6], seed: 21))
+    }
+
+    func testWinogradConvolutionOnTileGroupsAndRaggedEdges() throws {
+        // 9 x 19 outputs: rows of ten 2x2 tiles (two groups of four plus two single tiles) and a half-tile edge.
+        var rng = RandomGenerator(seed: 22)
+        try checkGradients(of: Conv2d(3, 4, kernel: 3, stride: 1, padding: 1, rng: &rng),
+                           input: randomTensor([2, 3, 9, 19], seed: 23), samples: 40)
+        try checkGradients(of: Conv2d(2, 2, kernel: 3, stride: 1, padding: 0, rng: &rng),
+                           input: randomTensor([1, 2, 12, 18], seed: 24), samples: 40)
     }
 
     func testConvTranspose2d() throws {

@@ -1,0 +1,319 @@
+/// 4x4, stride 2, padding 1 transposed convolution (the inversion model's upsampling layers) by minimal filtering.
+///
+/// Each output phase (a, b) = (row, column) parity is a 2x2 correlation of the input:
+/// y[2i+a][2j+b] = Σ_{t,u} x[i+a-1+t][j+b-1+u] · w[3-a-2t][3-b-2u]. Each phase runs Winograd's F(2x2, 2x2):
+/// a 2x2 block of a phase's outputs comes from a 3x3 input tile as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with
+/// Bᵀ = [[1,-1,0],[0,1,0],[0,-1,1]], G = [[1,0],[1,1],[0,1]], Aᵀ = [[1,1,0],[0,1,1]]: 36 GEMMs of
+/// [out, in] x [in, tiles] with 9 multiplications where direct computation takes 16. Only the forward pass goes
+/// this way: the backward GEMMs of the im2col form have long inner dimensions and ran faster than the adjoint
+/// transforms here.
+///
+/// Buffers: U `[4 phases, 9, out, in]`, V `[4, 9, in, tiles]`, M `[4, 9, out, tiles]`.
+final class WinogradTransposedConvolution {
+    /// With fewer channels on either side the transforms cost more than the multiplications they save.
+    static let minimumChannels = 16
+
+    let inChannels: Int
+    let outChannels: Int
+
+    private let transformedWeights = Tensor()
+    private let tiles = Tensor()
+    private let products = Tensor()
+
+    init(inChannels: Int, outChannels: Int) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+    }
+
+    /// One image's tiling: input size, 2x2 tiles of input positions, and a padded plane (one zero row and column
+    /// before, enough after) from which every phase's 3x3 tile reads without bounds checks.
+    private struct Tiling {
+        let height: Int
+        let width: Int
+        var tilesDown: Int { (height + 1) / 2 }
+        var tilesAcross: Int { (width + 1) / 2 }
+        var tilesPerImage: Int { tilesDown * tilesAcross }
+        var paddedHeight: Int { 2 * tilesDown + 2 }
+        var paddedWidth: Int { 2 * tilesAcross + 2 }
+        var outputHeight: Int { 2 * height }
+        var outputWidth: Int { 2 * width }
+    }
+
+    private func imagesPerChunk(batch: Int, tiling: Tiling) -> Int {
+        max(1, min(batch, 2048 / max(tiling.tilesPerImage, 1)))
+    }
+
+    // MARK: - Forward
+
+    /// output = convTranspose(input, weight) + bias; `output` already has shape [N, out, 2H, 2W].
+    func forward(input: Tensor, weight: Tensor, bias: Tensor, output: Tensor) {
+        let shape = Tiling(height: input.shape[2], width: input.shape[3])
+        let batch = input.shape[0]
+        transformWeights(weight)
+        let perChunk = imagesPerChunk(batch: batch, tiling: shape)
+        tiles.resize([36, inChannels, perChunk * shape.tilesPerImage])
+        products.resize([36, outChannels, perChunk * shape.tilesPerImage])
+        var first = 0
+        while first < batch {
+            let count = min(perChunk, batch - first)
+            let columns = count * shape.tilesPerImage
+            transformInput(input, first: first, count: count, shape: shape)
+            Parallel.forEach(36) { point in
+                serialGemm(transposeA: false, transposeB: false, m: outChannels, n: columns, k: inChannels,
+                           a: transformedWeights.pointer + point * outChannels * inChannels, lda: inChannels,
+                           b: tiles.pointer + point * inChannels * columns, ldb: columns,
+                           beta: 0, c: products.pointer + point * outChannels * columns, ldc: columns)
+            }
+            transformOutput(output, bias: bias, first: first, count: count, shape: shape)
+            first += count
+        }
+    }
+
+    /// U = G g Gᵀ of every phase's 2x2 kernel g[t][u] = w[in][out][3-a-2t][3-b-2u]: U[phase][point][out][in].
+    private func transformWeights(_ weight: Tensor) {
+        let filters = outChannels * inChannels
+        transformedWeights.resize([36, outChannels, inChannels])
+        let source = weight.pointer
+        let destination = transformedWeights.pointer
+        let (inChannels, outChannels) = (inChannels, outChannels)
+        Parallel.forRanges(filters, grain: 2048) { range in
+            for filter in range {
+                let (output, input) = filter.quotientAndRemainder(dividingBy: inChannels)
+                let kernel = source + (input * outChannels + output) * 16
+                for phase in 0..<4 {
+                    let (a, b) = (phase >> 1, phase & 1)
+                    let g00 = kernel[(3 - a) * 4 + 3 - b], g01 = kernel[(3 - a) * 4 + 1 - b]
+                    let g10 = kernel[(1 - a) * 4 + 3 - b], g11 = kernel[(1 - a) * 4 + 1 - b]
+                    // G down the columns (rows g0, g0 + g1, g1), then across each row the same way.
+                    let rows = ((g00, g01), (g00 + g10, g01 + g11), (g10, g11))
+                    let base = destination + phase * 9 * filters + filter
+                    @inline(__always) func store(_ row: (Float, Float), _ index: Int) {
+                        base[(index * 3) * filters] = row.0
+                        base[(index * 3 + 1) * filters] = row.0 + row.1
+                        base[(index * 3 + 2) * filters] = row.1
+                    }
+                    store(rows.0, 0)
+                    store(rows.1, 1)
+                    store(rows.2, 2)
+                }
+            }
+        }
+    }
+
+    /// V = Bᵀ d B of every phase's 3x3 tile of images `first..<first + count`: V[phase][point][in][tile].
+    private func transformInput(_ input: Tensor, first: Int, count: Int, shape: Tiling) {
+        let columns = count * shape.tilesPerImage
+        let source = input.pointer
+        let destination = tiles.pointer
+        let inChannels = inChannels
+        Parallel.forRanges(count * inChannels, grain: 1) { range in
+            var padded = [Float](repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
+            padded.withUnsafeMutableBufferPointer { buffer in
+                let plane = buffer.baseAddress!
+                for index in range {
+                    let (image, channel) = index.quotientAndRemainder(dividingBy: inChannels)
+                    let sourcePlane = source + ((first + image) * inChannels + channel) * shape.height * shape.width
+                    plane.update(repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
+                    for row in 0..<shape.height {
+                        (plane + (row + 1) * shape.paddedWidth + 1).update(from: sourcePlane + row * shape.width,
+                                                                           count: shape.width)
+                    }
+                    let pointStride = inChannels * columns
+                    let tileBase = destination + channel * columns + image * shape.tilesPerImage
+                    for tileRow in 0..<shape.tilesDown {
+                        var tileColumn = 0
+                        // The padding leaves room for the 10 columns a group of four tiles reads.
+                        while tileColumn + 4 <= shape.tilesAcross {
+                            WinogradTransposedConvolution.inputTransformOfFour(
+                                plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn, stride: shape.paddedWidth,
+                                into: tileBase + tileRow * shape.tilesAcross + tileColumn, pointStride: pointStride)
+                            tileColumn += 4
+                        }
+                        while tileColumn < shape.tilesAcross {
+                            defer { tileColumn += 1 }
+                            let corner = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
+                            let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
+                            for phase in 0..<4 {
+                                WinogradTransposedConvolution.inputTransform(
+                                    corner + (phase >> 1) * shape.paddedWidth + (phase & 1), stride: shape.paddedWidth,
+                                    into: tile + phase * 9 * pointStride, pointStride: pointStride)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bᵀ d B of every phase of four neighbouring tiles at once, each lane one tile. The four phases' 3x3 tiles lie
+    /// in the 4x4 block at the corner; its columns for the four tiles are the even or odd lanes of eight-wide loads
+    /// at the corner and two to the right.
+    @inline(__always)
+    private static func inputTransformOfFour(_ corner: UnsafePointer<Float>, stride: Int,
+                                             into tile: UnsafeMutablePointer<Float>, pointStride: Int) {
+        typealias Four = (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)
+        @inline(__always) func columns(_ row: Int) -> Four {
+            let left = UnsafeRawPointer(corner + row * stride).loadUnaligned(as: SIMD8<Float>.self)
+            let right = UnsafeRawPointer(corner + row * stride + 2).loadUnaligned(as: SIMD8<Float>.self)
+            return (left.evenHalf, left.oddHalf, right.evenHalf, right.oddHalf)
+        }
+        let grid = (columns(0), columns(1), columns(2), columns(3))
+        // Bᵀ down the columns for the two row parities: rows (d0 - d1, d1, d2 - d1) of rows a, a + 1, a + 2.
+        @inline(__always) func down(_ d0: Four, _ d1: Four, _ d2: Four) -> (Four, Four, Four) {
+            ((d0.0 - d1.0, d0.1 - d1.1, d0.2 - d1.2, d0.3 - d1.3), d1,
+             (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3))
+        }
+        let evenRows = down(grid.0, grid.1, grid.2)
+        let oddRows = down(grid.1, grid.2, grid.3)
+        @inline(__always) func store(_ value: SIMD4<Float>, _ point: Int) {
+            UnsafeMutableRawPointer(tile + point * pointStride).storeBytes(of: value, as: SIMD4<Float>.self)
+        }
+        // … then Bᵀ across each row, over columns b, b + 1, b + 2.
+        @inline(__always) func across(_ row: Four, phase: Int, index: Int) {
+            let base = phase * 9 + index * 3
+            if phase & 1 == 0 {
+                store(row.0 - row.1, base)
+                store(row.1, base + 1)
+                store(row.2 - row.1, base + 2)
+            } else {
+                store(row.1 - row.2, base)
+                store(row.2, base + 1)
+                store(row.3 - row.2, base + 2)
+            }
+        }
+        for phase in 0..<4 {
+            let rows = phase >> 1 == 0 ? evenRows : oddRows
+            across(rows.0, phase: phase, index: 0)
+            across(rows.1, phase: phase, index: 1)
+            across(rows.2, phase: phase, index: 2)
+        }
+    }
+
+    /// Bᵀ d B of one 3x3 tile, written to 9 points `pointStride` apart.
+    @inline(__always)
+    private static func inputTransform(_ d: UnsafePointer<Float>, stride: Int, into tile: UnsafeMutablePointer<Float>,
+                                       pointStride: Int) {
+        @inline(__always) func row(_ index: Int) -> SIMD4<Float> {
+            let pointer = d + index * stride
+            return SIMD4(pointer[0], pointer[1], pointer[2], 0)
+        }
+        let (d0, d1, d2) = (row(0), row(1), row(2))
+        @inline(__always) func store(_ row: SIMD4<Float>, _ index: Int) {
+            // … then Bᵀ across each row: (r0 - r1, r1, r2 - r1).
+            let base = tile + index * 3 * pointStride
+            base[0] = row[0] - row[1]
+            base[pointStride] = row[1]
+            base[2 * pointStride] = row[2] - row[1]
+        }
+        // Bᵀ down the columns …
+        store(d0 - d1, 0)
+        store(d1, 1)
+        store(d2 - d1, 2)
+    }
+
+    /// Y = Aᵀ M A + bias of every phase and tile, interleaved into images `first..<first + count` of `output`:
+    /// a tile's four phases fill a 4x4 output block.
+    private func transformOutput(_ output: Tensor, bias: Tensor, first: Int, count: Int, shape: Tiling) {
+        let columns = count * shape.tilesPerImage
+        let source = products.pointer
+        let destination = output.pointer
+        let outChannels = outChannels
+        let biases = bias.pointer
+        Parallel.forRanges(count * outChannels, grain: 1) { range in
+            for index in range {
+                let (image, channel) = index.quotientAndRemainder(dividingBy: outChannels)
+                let plane = destination + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
+                let tileBase = source + channel * columns + image * shape.tilesPerImage
+                let pointStride = outChannels * columns
+                let shift = biases[channel]
+                for tileRow in 0..<shape.tilesDown {
+                    var tileColumn = 0
+                    // Groups of four tiles whose 4x16 outputs lie wholly inside the image go four lanes at a time.
+                    if 4 * tileRow + 4 <= shape.outputHeight {
+                        while 4 * tileColumn + 16 <= shape.outputWidth {
+                            WinogradTransposedConvolution.outputTransformOfFour(
+                                tileBase + tileRow * shape.tilesAcross + tileColumn, pointStride: pointStride, bias: shift,
+                                into: plane + 4 * tileRow * shape.outputWidth + 4 * tileColumn, stride: shape.outputWidth)
+                            tileColumn += 4
+                        }
+                    }
+                    while tileColumn < shape.tilesAcross {
+                        defer { tileColumn += 1 }
+                        let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
+                        // block[r][c] for r, c in 0..<4: output row 4p + r, column 4q + c.
+                        var block = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
+                        for phase in 0..<4 {
+                            let m = tile + phase * 9 * pointStride
+                            @inline(__always) func point(_ index: Int) -> Float { m[index * pointStride] }
+                            // Aᵀ down the columns (rows m0 + m1, m1 + m2), then across each row the same way.
+                            let top = (point(0) + point(3), point(1) + point(4), point(2) + point(5))
+                            let bottom = (point(3) + point(6), point(4) + point(7), point(5) + point(8))
+                            let (a, b) = (phase >> 1, phase & 1)
+                            let upper = (top.0 + top.1 + shift, top.1 + top.2 + shift)
+                            let lower = (bottom.0 + bottom.1 + shift, bottom.1 + bottom.2 + shift)
+                            // Phase (a, b) output (di, dj) lands at block row 2di + a, column 2dj + b.
+                            if a == 0 {
+                                block.0[b] = upper.0
+                                block.0[2 + b] = upper.1
+                                block.2[b] = lower.0
+                                block.2[2 + b] = lower.1
+                            } else {
+                                block.1[b] = upper.0
+                                block.1[2 + b] = upper.1
+                                block.3[b] = lower.0
+                                block.3[2 + b] = lower.1
+                            }
+                        }
+                        let (row, column) = (4 * tileRow, 4 * tileColumn)
+                        let rows = min(4, shape.outputHeight - row)
+                        let width = min(4, shape.outputWidth - column)
+                        @inline(__always) func write(_ values: SIMD4<Float>, _ offset: Int) {
+                            guard offset < rows else { return }
+                            let target = plane + (row + offset) * shape.outputWidth + column
+                            if width == 4 {
+                                UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD4<Float>.self)
+                            } else {
+                                for lane in 0..<width { target[lane] = values[lane] }
+                            }
+                        }
+                        write(block.0, 0)
+                        write(block.1, 1)
+                        write(block.2, 2)
+                        write(block.3, 3)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Aᵀ M A + bias of every phase of four neighbouring tiles, written as four rows of sixteen outputs: in row
+    /// 2di + a, tile k's four outputs are phases (a, 0) and (a, 1) at dj = 0, then at dj = 1, so each row is a
+    /// 4x4 transpose of those four vectors.
+    @inline(__always)
+    private static func outputTransformOfFour(_ m: UnsafePointer<Float>, pointStride: Int, bias: Float,
+                                              into output: UnsafeMutablePointer<Float>, stride: Int) {
+        let shift = SIMD4<Float>(repeating: bias)
+        @inline(__always) func phaseOutputs(_ phase: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+            @inline(__always) func point(_ index: Int) -> SIMD4<Float> {
+                UnsafeRawPointer(m + (phase * 9 + index) * pointStride).loadUnaligned(as: SIMD4<Float>.self)
+            }
+            let top = (point(0) + point(3), point(1) + point(4), point(2) + point(5))
+            let bottom = (point(3) + point(6), point(4) + point(7), point(5) + point(8))
+            return (top.0 + top.1 + shift, top.1 + top.2 + shift, bottom.0 + bottom.1 + shift, bottom.1 + bottom.2 + shift)
+        }
+        @inline(__always) func writeRow(_ v0: SIMD4<Float>, _ v1: SIMD4<Float>, _ v2: SIMD4<Float>, _ v3: SIMD4<Float>,
+                                        _ row: Int) {
+            let target = UnsafeMutableRawPointer(output + row * stride)
+            for tile in 0..<4 {
+                target.storeBytes(of: SIMD4(v0[tile], v1[tile], v2[tile], v3[tile]), toByteOffset: 16 * tile,
+                                  as: SIMD4<Float>.self)
+            }
+        }
+        for a in 0..<2 {
+            let even = phaseOutputs(2 * a)
+            let odd = phaseOutputs(2 * a + 1)
+            writeRow(even.0, odd.0, even.1, odd.1, a)
+            writeRow(even.2, odd.2, even.3, odd.3, 2 + a)
+        }
+    }
+}
