@@ -72,7 +72,7 @@ public final class ConvTranspose2d: GemmLayer {
             stats.flops += lastForwardFLOPs
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
-        if let winograd {
+        if let winograd, input.shape[3] >= WinogradTransposedConvolution.minimumWidth {
             winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
             return output
         }

@@ -12,6 +12,8 @@
 final class WinogradTransposedConvolution {
     /// With fewer channels on either side the transforms cost more than the multiplications they save.
     static let minimumChannels = 16
+    /// Narrower inputs have fewer than four tiles across, so none of the vectorised groups, and im2col is faster.
+    static let minimumWidth = 8
 
     let inChannels: Int
     let outChannels: Int
