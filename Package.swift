@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "invertlab", targets: ["invertlab"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Lab", targets: ["Lab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +25,10 @@ let package = Package(
             providers: [.apt(["libpng-dev", "libturbojpeg0-dev", "zlib1g-dev"])]
         ),
         .target(
+            name: "Lab",
+            dependencies: ["NeuralNet", "Datasets"]
+        ),
+        .target(
             name: "Datasets",
             dependencies: ["CImageCodecs", "NeuralNet"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
@@ -38,6 +43,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet",
                 "Datasets",
+                "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +56,10 @@ let package = Package(
             name: "DatasetsTests",
             dependencies: ["Datasets", "NeuralNet"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LabTests",
+            dependencies: ["Lab", "Datasets", "NeuralNet"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -1,0 +1,135 @@
+import Foundation
+
+/// Everything that defines one run of the attack; presets are files of these settings (Assets/presets/*.json).
+public struct ExperimentConfig: Codable, Sendable, Equatable {
+    /// `synthetic-faces` or a path the Datasets loaders read.
+    public var data = "synthetic-faces"
+    public var privateClasses = 40
+    /// `same`, `generic`, `distinct`, `aligned`, `augmented`, or a path to a separate generic set.
+    public var aux = "generic"
+    /// What the *distinct* auxiliary set is: `synthetic-patterns` or a path.
+    public var distinct = "synthetic-patterns"
+    /// The release policy the victims' vectors go through: `all`, `K` (top-k), `round:D`, `label`, `noise:S`,
+    /// `threshold:T`.
+    public var truncation = "all"
+    /// The policy the auxiliary vectors go through while the inversion model trains: `aligned` (the victims'),
+    /// `all` (the earlier, unaligned approach) or any policy as above.
+    public var trainTruncation = "aligned"
+    public var size = 32
+    public var width = 32
+    public var epochsClassifier = 30
+    public var epochsInversion = 30
+    public var batch = 128
+    public var seed: UInt64 = 2019
+    /// The authors' per-pixel min-max scaling of the data.
+    public var minMaxScaling = false
+    /// Cut CelebA-style aligned faces to 108 x 108 at (35, 70) first.
+    public var celebaCrop = false
+    /// Synthetic faces: photos per person.
+    public var syntheticPhotos = 30
+
+    public init() {}
+
+    /// The victims' release policy, or an error naming the option.
+    public func victimPolicy(classes: Int) throws -> ReleasePolicy {
+        try policy(truncation, option: "--truncation", classes: classes)
+    }
+
+    /// The release policy of the inversion model's training vectors.
+    public func trainingPolicy(classes: Int) throws -> ReleasePolicy {
+        trainTruncation == "aligned" ? try victimPolicy(classes: classes)
+            : try policy(trainTruncation, option: "--train-truncation", classes: classes)
+    }
+
+    private func policy(_ text: String, option: String, classes: Int) throws -> ReleasePolicy {
+        guard let policy = ReleasePolicy(text) else {
+            throw ConfigurationError("\(option) '\(text)' is not all, a number k, round:D, label, noise:S or threshold:T")
+        }
+        if case .topK(let k) = policy, !(1...classes).contains(k) {
+            throw ConfigurationError("\(option) \(k) must be between 1 and the \(classes) private classes")
+        }
+        return policy
+    }
+
+    /// A copy of `config` with another victim truncation.
+    public static func with(truncation: String, from config: ExperimentConfig) -> ExperimentConfig {
+        var copy = config
+        copy.truncation = truncation
+        return copy
+    }
+
+    /// Checks the settings that need no data.
+    public func validate() throws {
+        guard [32, 64].contains(size) else { throw ConfigurationError("--size must be 32 or 64, not \(size)") }
+        guard width >= 1 else { throw ConfigurationError("--width must be at least 1, not \(width)") }
+        guard privateClasses >= 2 else { throw ConfigurationError("--private-classes must be at least 2, not \(privateClasses)") }
+        guard epochsClassifier >= 0, epochsInversion >= 0 else { throw ConfigurationError("epoch counts must not be negative") }
+        guard batch >= 2 else { throw ConfigurationError("--batch must be at least 2, not \(batch)") }
+        _ = try victimPolicy(classes: privateClasses)
+        _ = try trainingPolicy(classes: privateClasses)
+    }
+
+    /// Reads a preset file: a JSON object with any of these settings (others keep their defaults).
+    public static func load(preset file: URL) throws -> ExperimentConfig {
+        do {
+            let data = try Data(contentsOf: file)
+            return try JSONDecoder().decode(ExperimentConfig.self, from: data)
+        } catch let error as DecodingError {
+            throw ConfigurationError("\(file.path): not a valid preset (\(error))")
+        } catch {
+            throw ConfigurationError("\(file.path): cannot be read (\(error.localizedDescription))")
+        }
+    }
+
+    /// The preset called `name` in the first presets folder found: $INVERTLAB_ASSETS/presets, ./Assets/presets, or
+    /// Assets/presets above the running executable (a build folder inside the checkout).
+    public static func preset(named name: String) throws -> ExperimentConfig {
+        var folders: [URL] = []
+        if let assets = ProcessInfo.processInfo.environment["INVERTLAB_ASSETS"] {
+            folders.append(URL(fileURLWithPath: assets).appendingPathComponent("presets"))
+        }
+        folders.append(URL(fileURLWithPath: "Assets/presets"))
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            folders.append(directory.appendingPathComponent("Assets/presets"))
+            directory = directory.deletingLastPathComponent()
+        }
+        for folder in folders {
+            let file = folder.appendingPathComponent("\(name).json")
+            if FileManager.default.fileExists(atPath: file.path) { return try load(preset: file) }
+        }
+        throw ConfigurationError("no preset '\(name)' in \(folders.map(\.path).joined(separator: ", "))")
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case data, privateClasses = "private_classes", aux, distinct, truncation, trainTruncation = "train_truncation"
+        case size, width, epochsClassifier = "epochs_classifier", epochsInversion = "epochs_inversion", batch, seed
+        case minMaxScaling = "min_max_scaling", celebaCrop = "celeba_crop", syntheticPhotos = "synthetic_photos"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ExperimentConfig()
+        data = try container.decodeIfPresent(String.self, forKey: .data) ?? defaults.data
+        privateClasses = try container.decodeIfPresent(Int.self, forKey: .privateClasses) ?? defaults.privateClasses
+        aux = try container.decodeIfPresent(String.self, forKey: .aux) ?? defaults.aux
+        distinct = try container.decodeIfPresent(String.self, forKey: .distinct) ?? defaults.distinct
+        truncation = try container.decodeIfPresent(String.self, forKey: .truncation) ?? defaults.truncation
+        trainTruncation = try container.decodeIfPresent(String.self, forKey: .trainTruncation) ?? defaults.trainTruncation
+        size = try container.decodeIfPresent(Int.self, forKey: .size) ?? defaults.size
+        width = try container.decodeIfPresent(Int.self, forKey: .width) ?? defaults.width
+        epochsClassifier = try container.decodeIfPresent(Int.self, forKey: .epochsClassifier) ?? defaults.epochsClassifier
+        epochsInversion = try container.decodeIfPresent(Int.self, forKey: .epochsInversion) ?? defaults.epochsInversion
+        batch = try container.decodeIfPresent(Int.self, forKey: .batch) ?? defaults.batch
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
+        minMaxScaling = try container.decodeIfPresent(Bool.self, forKey: .minMaxScaling) ?? defaults.minMaxScaling
+        celebaCrop = try container.decodeIfPresent(Bool.self, forKey: .celebaCrop) ?? defaults.celebaCrop
+        syntheticPhotos = try container.decodeIfPresent(Int.self, forKey: .syntheticPhotos) ?? defaults.syntheticPhotos
+    }
+}
+
+/// Settings that contradict each other or the data; the message names the option.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

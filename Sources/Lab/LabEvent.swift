@@ -1,0 +1,17 @@
+/// What a running experiment reports, in order, to whoever listens (the CLI's progress bar, the workbench).
+public enum LabEvent: Sendable {
+    /// A new stage began, in words ("training the classifier").
+    case stage(String)
+    /// One optimisation step finished: which model, its epoch (from 1) of `epochs`, its step (from 1) of `steps`.
+    case step(model: TrainedModel, epoch: Int, epochs: Int, step: Int, steps: Int, loss: Float)
+    /// The classifier finished an epoch.
+    case classifierEpoch(epoch: Int, loss: Float, trainAccuracy: Double, testAccuracy: Double)
+    /// The inversion model finished an epoch: its training MSE on the auxiliary set and the victims' MSE.
+    case inversionEpoch(epoch: Int, auxiliaryMSE: Float, victimTrainMSE: Double, victimTestMSE: Double)
+}
+
+/// The models an experiment trains.
+public enum TrainedModel: String, Sendable {
+    case classifier
+    case inversion
+}

@@ -1,0 +1,143 @@
+import Datasets
+import NeuralNet
+
+/// Called after every optimisation step with the step's loss; returns false to stop training early.
+public typealias StepObserver = (_ step: Int, _ loss: Float) -> Bool
+
+/// Training stopped because the loss became NaN or infinite; the model keeps its last good state elsewhere.
+public struct DivergenceError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// The target classifier and its training: log-softmax + NLL with the paper's Adam.
+public final class ClassifierTrainer {
+    public let model: Sequential
+    public let classes: Int
+    public let imageSize: Int
+    private let step: ClassifierTrainingStep
+    private let images = Tensor()
+
+    public init(imageSize: Int, classes: Int, width: Int, seed: UInt64) {
+        var rng = RandomGenerator(seed: seed)
+        model = PaperModels.classifier(imageSize: imageSize, classes: classes, width: width, rng: &rng)
+        self.classes = classes
+        self.imageSize = imageSize
+        step = ClassifierTrainingStep(model: model, optimizer: Adam.paper(model.parameters))
+    }
+
+    /// One pass over `set` in shuffled batches; returns the mean loss. Throws `DivergenceError` on a NaN loss.
+    @discardableResult
+    public func trainEpoch(on set: ImageSet, batch: Int, rng: inout RandomGenerator,
+                           observe: StepObserver = { _, _ in true }) throws -> Float {
+        let order = Array(0..<set.count).shuffled(using: &rng)
+        var total: Float = 0
+        var steps = 0
+        for start in stride(from: 0, to: order.count, by: batch) {
+            let indices = Array(order[start..<min(start + batch, order.count)])
+            set.fill(images, with: indices)
+            let loss = try step(images: images, labels: indices.map { set.labels![$0] })
+            guard loss.isFinite else { throw DivergenceError(description: "the classifier's loss became \(loss)") }
+            total += loss
+            steps += 1
+            if !observe(steps, loss) { break }
+        }
+        return total / Float(max(steps, 1))
+    }
+
+    /// The share of `set` whose predicted class is its label.
+    public func accuracy(on set: ImageSet) throws -> Double {
+        guard set.count > 0 else { return 0 }
+        let predictor = SoftmaxPredictor(model: model)
+        var correct = 0
+        for start in stride(from: 0, to: set.count, by: 256) {
+            let indices = Array(start..<min(start + 256, set.count))
+            let probabilities = try predictor(set.batch(indices))
+            for (row, index) in indices.enumerated() {
+                let scores = probabilities.pointer + row * classes
+                let predicted = (0..<classes).max { scores[$0] < scores[$1] }!
+                if predicted == set.labels![index] { correct += 1 }
+            }
+        }
+        return Double(correct) / Double(set.count)
+    }
+}
+
+/// The attacker's inversion model: the paper's decoder behind the authors' encoding with truncation `keep`.
+public final class InversionTrainer {
+    public let model: Sequential
+    public let encoding: PredictionEncoding
+    public let imageSize: Int
+    private let step: InversionTrainingStep
+    private let images = Tensor()
+    private let vectors = Tensor()
+
+    /// A decoder trained on vectors encoded with the `keep` largest entries (the training truncation).
+    public init(imageSize: Int, classes: Int, width: Int, keep: Int, seed: UInt64) {
+        var rng = RandomGenerator(seed: seed)
+        model = PaperModels.inversion(imageSize: imageSize, classes: classes, width: width, rng: &rng)
+        encoding = PredictionEncoding(classes: classes, keep: keep)
+        self.imageSize = imageSize
+        step = InversionTrainingStep(model: model, optimizer: Adam.paper(model.parameters), encoding: encoding)
+    }
+
+    /// One pass over the auxiliary images and their released vectors (row i belongs to image i); mean MSE.
+    @discardableResult
+    public func trainEpoch(vectors released: Tensor, images set: ImageSet, batch: Int, rng: inout RandomGenerator,
+                           observe: StepObserver = { _, _ in true }) throws -> Float {
+        let classes = released.shape[1]
+        let order = Array(0..<set.count).shuffled(using: &rng)
+        var total: Float = 0
+        var steps = 0
+        for start in stride(from: 0, to: order.count, by: batch) {
+            let indices = Array(order[start..<min(start + batch, order.count)])
+            set.fill(images, with: indices)
+            vectors.resize([indices.count, classes])
+            for (row, index) in indices.enumerated() {
+                (vectors.pointer + row * classes).update(from: released.pointer + index * classes, count: classes)
+            }
+            let loss = try step(predictions: vectors, images: images)
+            guard loss.isFinite else { throw DivergenceError(description: "the inversion model's loss became \(loss)") }
+            total += loss
+            steps += 1
+            if !observe(steps, loss) { break }
+        }
+        return total / Float(max(steps, 1))
+    }
+
+    /// Reconstructions `[n, 1, size, size]` of released vectors `[n, classes]`, in evaluation mode.
+    public func reconstruct(_ released: Tensor) throws -> Tensor {
+        let result = Tensor(zeros: [released.shape[0], 1, imageSize, imageSize])
+        let classes = released.shape[1]
+        let pixels = imageSize * imageSize
+        for start in stride(from: 0, to: released.shape[0], by: 256) {
+            let rows = min(256, released.shape[0] - start)
+            vectors.resize([rows, classes])
+            vectors.pointer.update(from: released.pointer + start * classes, count: rows * classes)
+            let images = try model.forward(try encoding.forward(vectors, mode: .evaluation), mode: .evaluation)
+            (result.pointer + start * pixels).update(from: images.pointer, count: rows * pixels)
+        }
+        return result
+    }
+
+    /// Training class inference: the reconstruction of a one-hot vector for each class, encoded with truncation 1
+    /// (the paper's k = 1 setting); `[classes, 1, size, size]`.
+    public func classRepresentatives(classes: Int) throws -> Tensor {
+        let oneHot = Tensor(zeros: [classes, classes])
+        for index in 0..<classes { oneHot[index * classes + index] = 1 }
+        let saved = encoding.keep
+        encoding.keep = 1
+        defer { encoding.keep = saved }
+        return try reconstruct(oneHot)
+    }
+}
+
+/// Mean squared error per pixel between reconstructions and the images `indices` of `set`.
+public func reconstructionError(_ reconstructions: Tensor, _ set: ImageSet, _ indices: [Int]) -> Double {
+    let truth = set.batch(indices)
+    var total = 0.0
+    for index in 0..<truth.count {
+        let difference = Double(reconstructions[index] - truth[index])
+        total += difference * difference
+    }
+    return total / Double(max(truth.count, 1))
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Lab
+
+/// The options that set up an experiment, shared by `run` and `sweep`: a preset, then any setting overridden.
+struct ExperimentOptions: ParsableArguments {
+    @Option(help: "Start from a preset: classroom-faces (default), paper-facescrub, orl, mnist, or a .json file.")
+    var preset = "classroom-faces"
+
+    @Option(help: "Private data: synthetic-faces or a path (image folder, IDX, CSV, NPY/NPZ, CIFAR).")
+    var data: String?
+
+    @Option(help: "How many classes (the first ones) the target classifier knows.")
+    var privateClasses: Int?
+
+    @Option(help: "Attacker's background knowledge: same, generic, distinct, aligned, augmented, or a path.")
+    var aux: String?
+
+    @Option(help: "Image side: 32 or 64.")
+    var size: Int?
+
+    @Option(help: "Channel width of both models (the paper: 128).")
+    var width: Int?
+
+    @Option(help: "Classifier training epochs.")
+    var epochsClassifier: Int?
+
+    @Option(help: "Inversion model training epochs.")
+    var epochsInversion: Int?
+
+    @Option(help: "Images per training step.")
+    var batch: Int?
+
+    @Option(help: "Seed of every random choice.")
+    var seed: UInt64?
+
+    @Flag(help: "Apply the authors' per-pixel min-max scaling to the data.")
+    var minMaxScaling = false
+
+    @Flag(help: "Cut CelebA-style aligned faces to 108 x 108 at (35, 70) first.")
+    var celebaCrop = false
+
+    /// The preset with the given options applied.
+    func config() throws -> ExperimentConfig {
+        var config = preset.hasSuffix(".json")
+            ? try ExperimentConfig.load(preset: .init(fileURLWithPath: preset))
+            : try ExperimentConfig.preset(named: preset)
+        if let data { config.data = data }
+        if let privateClasses { config.privateClasses = privateClasses }
+        if let aux { config.aux = aux }
+        if let size { config.size = size }
+        if let width { config.width = width }
+        if let epochsClassifier { config.epochsClassifier = epochsClassifier }
+        if let epochsInversion { config.epochsInversion = epochsInversion }
+        if let batch { config.batch = batch }
+        if let seed { config.seed = seed }
+        if minMaxScaling { config.minMaxScaling = true }
+        if celebaCrop { config.celebaCrop = true }
+        return config
+    }
+}
