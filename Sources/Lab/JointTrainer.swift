@@ -26,7 +26,7 @@ public final class JointTrainer {
     /// One pass over `set`; returns the mean (NLL, MSE).
     @discardableResult
     public func trainEpoch(on set: ImageSet, batch: Int, rng: inout RandomGenerator,
-                           observe: StepObserver = { _, _ in true }) throws -> (Float, Float) {
+                           observe: StepObserver = { _, _ in }) throws -> (Float, Float) {
         let order = Array(0..<set.count).shuffled(using: &rng)
         var (classification, reconstruction): (Float, Float) = (0, 0)
         var steps = 0
@@ -55,7 +55,7 @@ public final class JointTrainer {
             classification += nllLoss
             reconstruction += mseLoss
             steps += 1
-            if !observe(steps, nllLoss + weight * mseLoss) { break }
+            try observe(steps, nllLoss + weight * mseLoss)
         }
         return (classification / Float(max(steps, 1)), reconstruction / Float(max(steps, 1)))
     }

@@ -1,8 +1,8 @@
 import Datasets
 import NeuralNet
 
-/// Called after every optimisation step with the step's loss; returns false to stop training early.
-public typealias StepObserver = (_ step: Int, _ loss: Float) -> Bool
+/// Called after every optimisation step with the step's loss; throwing stops training (a cancelled session).
+public typealias StepObserver = (_ step: Int, _ loss: Float) throws -> Void
 
 /// Training stopped because the loss became NaN or infinite; the model keeps its last good state elsewhere.
 public struct DivergenceError: Error, CustomStringConvertible, Sendable {
@@ -28,7 +28,7 @@ public final class ClassifierTrainer {
     /// One pass over `set` in shuffled batches; returns the mean loss. Throws `DivergenceError` on a NaN loss.
     @discardableResult
     public func trainEpoch(on set: ImageSet, batch: Int, rng: inout RandomGenerator,
-                           observe: StepObserver = { _, _ in true }) throws -> Float {
+                           observe: StepObserver = { _, _ in }) throws -> Float {
         let order = Array(0..<set.count).shuffled(using: &rng)
         var total: Float = 0
         var steps = 0
@@ -39,7 +39,7 @@ public final class ClassifierTrainer {
             guard loss.isFinite else { throw DivergenceError(description: "the classifier's loss became \(loss)") }
             total += loss
             steps += 1
-            if !observe(steps, loss) { break }
+            try observe(steps, loss)
         }
         return total / Float(max(steps, 1))
     }
@@ -83,7 +83,7 @@ public final class InversionTrainer {
     /// One pass over the auxiliary images and their released vectors (row i belongs to image i); mean MSE.
     @discardableResult
     public func trainEpoch(vectors released: Tensor, images set: ImageSet, batch: Int, rng: inout RandomGenerator,
-                           observe: StepObserver = { _, _ in true }) throws -> Float {
+                           observe: StepObserver = { _, _ in }) throws -> Float {
         let classes = released.shape[1]
         let order = Array(0..<set.count).shuffled(using: &rng)
         var total: Float = 0
@@ -99,7 +99,7 @@ public final class InversionTrainer {
             guard loss.isFinite else { throw DivergenceError(description: "the inversion model's loss became \(loss)") }
             total += loss
             steps += 1
-            if !observe(steps, loss) { break }
+            try observe(steps, loss)
         }
         return total / Float(max(steps, 1))
     }

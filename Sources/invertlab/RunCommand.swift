@@ -34,6 +34,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Load this trained classifier (safetensors) instead of training one.")
     var classifier: String?
 
+    @Option(help: "Also train classifier and inversion model jointly (loss = NLL + λ · MSE), the malicious developer's case, and report it beside the black-box pair.")
+    var joint: Float?
+
     @Option(help: "Write the run folder here (config.json, metrics.csv, grids, models).")
     var out: String?
 
@@ -59,6 +62,11 @@ struct RunCommand: ParsableCommand {
         let testAccuracy = try lab.classifier.accuracy(on: lab.split.classifierTest)
         try lab.trainInversion()
         let (mseTrain, mseTest) = try lab.victimErrors()
+        let jointResult = try joint.map { weight in
+            let result = try lab.jointAttack(weight: weight, epochs: config.epochsClassifier)
+            return RunResult.Joint(weight: weight, testAccuracy: result.testAccuracy, mseVictimTrain: result.train,
+                                   mseVictimTest: result.test)
+        }
         if let folder {
             try folder.saveMetrics(lab.history)
             try folder.saveModel(lab.classifier.model, as: "classifier")
@@ -73,7 +81,7 @@ struct RunCommand: ParsableCommand {
             classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy),
             inversion: .init(aux: config.aux, kTrain: config.trainTruncation == "aligned" ? config.truncation : config.trainTruncation,
                              kVictim: config.truncation, mseVictimTrain: mseTrain, mseVictimTest: mseTest),
-            queries: lab.api.queries, seconds: Date().timeIntervalSince(started))
+            joint: jointResult, queries: lab.api.queries, seconds: Date().timeIntervalSince(started))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -82,6 +90,10 @@ struct RunCommand: ParsableCommand {
             print(String(format: "classifier accuracy: %.1f%% train, %.1f%% test", 100 * trainAccuracy, 100 * testAccuracy))
             print(String(format: "victim MSE (aux %@, train truncation %@, victim truncation %@): %.4f train, %.4f test",
                          result.inversion.aux, result.inversion.kTrain, result.inversion.kVictim, mseTrain, mseTest))
+            if let jointResult {
+                print(String(format: "joint training (λ = %g): classifier test accuracy %.1f%%, victim MSE %.4f train, %.4f test",
+                             jointResult.weight, 100 * jointResult.testAccuracy, jointResult.mseVictimTrain, jointResult.mseVictimTest))
+            }
             if let out { print("run folder: \(out)") }
         }
     }
@@ -106,8 +118,19 @@ struct RunResult: Codable {
         }
     }
 
+    struct Joint: Codable {
+        let weight: Float
+        let testAccuracy: Double
+        let mseVictimTrain: Double
+        let mseVictimTest: Double
+        enum CodingKeys: String, CodingKey {
+            case weight, testAccuracy = "test_accuracy", mseVictimTrain = "mse_victim_train", mseVictimTest = "mse_victim_test"
+        }
+    }
+
     let classifier: Classifier
     let inversion: Inversion
+    let joint: Joint?
     let queries: Int
     let seconds: Double
 }

@@ -15,39 +15,17 @@ final class CommandLineTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// The binary in the build folder that holds the tests (on Linux the bundle URL is that folder; on macOS the
-    /// .xctest bundle inside it).
-    private var binary: URL {
-        let bundle = Bundle(for: CommandLineTests.self).bundleURL
-        let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
-        return folder.appendingPathComponent("invertlab")
-    }
-
-    /// Runs the binary; returns its exit status and everything it printed.
-    private func invertlab(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
     private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     func testInitThenInferGivesSoftmaxRowsAndImages() throws {
         let shape = ["--size", "32", "--classes", "6", "--width", "4"]
-        XCTAssertEqual(try invertlab(["init", "--arch", "classifier"] + shape + ["--output", path("c.safetensors")]).status, 0)
-        XCTAssertEqual(try invertlab(["init", "--arch", "inversion"] + shape + ["--output", path("i.safetensors")]).status, 0)
+        XCTAssertEqual(try runInvertlab(["init", "--arch", "classifier"] + shape + ["--output", path("c.safetensors")]).status, 0)
+        XCTAssertEqual(try runInvertlab(["init", "--arch", "inversion"] + shape + ["--output", path("i.safetensors")]).status, 0)
         var rng = RandomGenerator(seed: 1)
         let images = Tensor(shape: [3, 1, 32, 32], values: (0..<3072).map { _ in rng.nextUnitFloat() })
         try NumpyArray.write(images, to: folder.appendingPathComponent("images.npy"))
 
-        let classify = try invertlab(["infer", "--arch", "classifier"] + shape +
+        let classify = try runInvertlab(["infer", "--arch", "classifier"] + shape +
                                      ["--weights", path("c.safetensors"), "--input", path("images.npy"), "--output", path("p.npy")])
         XCTAssertEqual(classify.status, 0, classify.output)
         let probabilities = try NumpyArray.read(folder.appendingPathComponent("p.npy"))
@@ -56,7 +34,7 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(probabilities.values[(row * 6)..<(row * 6 + 6)].reduce(0, +), 1, accuracy: 1e-5)
         }
 
-        let invert = try invertlab(["infer", "--arch", "inversion", "--truncation", "2"] + shape +
+        let invert = try runInvertlab(["infer", "--arch", "inversion", "--truncation", "2"] + shape +
                                    ["--weights", path("i.safetensors"), "--input", path("p.npy"), "--output", path("r.npy")])
         XCTAssertEqual(invert.status, 0, invert.output)
         let reconstructions = try NumpyArray.read(folder.appendingPathComponent("r.npy"))
@@ -66,7 +44,7 @@ final class CommandLineTests: XCTestCase {
 
     func testBadOptionsAndFilesAreExplained() throws {
         let shape = ["--size", "32", "--classes", "6", "--width", "4"]
-        _ = try invertlab(["init", "--arch", "inversion"] + shape + ["--output", path("i.safetensors")])
+        _ = try runInvertlab(["init", "--arch", "inversion"] + shape + ["--output", path("i.safetensors")])
         try NumpyArray.write(Tensor(zeros: [2, 6]), to: folder.appendingPathComponent("p.npy"))
         let cases: [([String], String)] = [
             (["infer", "--arch", "inversion", "--truncation", "7"] + shape +
@@ -81,7 +59,7 @@ final class CommandLineTests: XCTestCase {
               "--weights", path("i.safetensors"), "--input", path("i.safetensors"), "--output", path("r.npy")], "not an NPY file"),
         ]
         for (arguments, expected) in cases {
-            let result = try invertlab(arguments)
+            let result = try runInvertlab(arguments)
             XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
             XCTAssert(result.output.contains(expected), "'\(expected)' missing from: \(result.output)")
         }

@@ -1,0 +1,201 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+/// An experiment a front end drives: it trains on its own thread, collects events for the front end to read at its
+/// own pace, and takes commands (pause, resume, cancel, change the victims' release, switch auxiliary set or
+/// training release) between steps. Nothing here knows about terminals.
+public final class LabSession: @unchecked Sendable {
+    /// What the session is doing.
+    public enum State: Sendable, Equatable {
+        case preparing, training, paused, ready, cancelled
+        case failed(String)
+    }
+
+    /// The victims shown: their images, released vectors and reconstructions under the current settings.
+    public struct Victims: Sendable {
+        public let truths: ImageSet
+        public let vectors: Tensor
+        public let reconstructions: Tensor
+        public let policy: ReleasePolicy
+        public let auxiliary: String
+        public let trainingPolicy: ReleasePolicy
+        public let mse: (train: Double, test: Double)
+    }
+
+    private let condition = NSCondition()
+    private var state = State.preparing
+    private var pending: [LabEvent] = []
+    private var commands: [(Experiment) throws -> Void] = []
+    private var cancelRequested = false
+    private var pauseRequested = false
+    private var victims: Victims?
+    private var thread: Thread?
+    /// How many victims of the test split are shown.
+    public let victimCount: Int
+    private var policy: ReleasePolicy?
+    private var auxiliary: String
+    private var trainingPolicyText: String
+
+    /// Starts preparing and training `config` on a new thread at once.
+    public init(_ config: ExperimentConfig, classifierFile: URL? = nil, victimCount: Int = 8) {
+        self.victimCount = victimCount
+        auxiliary = config.aux
+        trainingPolicyText = config.trainTruncation
+        // The thread keeps the session alive until it ends (after `cancel`).
+        let thread = Thread { self.work(config, classifierFile: classifierFile) }
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// The current state.
+    public var currentState: State { locked { state } }
+
+    /// The events since the last call, oldest first.
+    public func takeEvents() -> [LabEvent] {
+        locked {
+            defer { pending.removeAll() }
+            return pending
+        }
+    }
+
+    /// The newest victims' reconstructions, once an inversion model exists.
+    public var currentVictims: Victims? { locked { victims } }
+
+    public func pause() { locked { pauseRequested = true } }
+
+    public func resume() {
+        locked {
+            pauseRequested = false
+            condition.broadcast()
+        }
+    }
+
+    /// Stops training at the next step; the session then ends.
+    public func cancel() {
+        locked {
+            cancelRequested = true
+            condition.broadcast()
+        }
+    }
+
+    /// Releases the victims under `policy` and reconstructs them with the current model: no retraining.
+    public func setVictimPolicy(_ policy: ReleasePolicy) {
+        enqueue { lab in
+            self.locked { self.policy = policy }
+            try self.render(lab)
+        }
+    }
+
+    /// Switches the attacker's background knowledge or training release ("aligned", "all" or a policy), training
+    /// the needed inversion model in the background, or reusing one trained before.
+    public func switchInversion(auxiliary: String, trainTruncation: String) {
+        enqueue { lab in
+            self.locked {
+                self.auxiliary = auxiliary
+                self.trainingPolicyText = trainTruncation
+            }
+            try self.render(lab)
+        }
+    }
+
+    /// Waits until the session is ready, cancelled or failed, or `timeout` seconds pass; returns the state.
+    @discardableResult
+    public func waitUntilSettled(timeout: TimeInterval) -> State {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while !commands.isEmpty || [.preparing, .training, .paused].contains(state) {
+            if !condition.wait(until: deadline) { break }
+        }
+        return state
+    }
+
+    // MARK: - The session thread
+
+    private func work(_ config: ExperimentConfig, classifierFile: URL?) {
+        do {
+            let lab = try Experiment(config, classifierFile: classifierFile) { event in try self.report(event) }
+            set(.training)
+            if classifierFile == nil { try lab.trainClassifier() }
+            try render(lab)
+            set(.ready)
+            // Idle: run commands as they come, until cancelled.
+            while true {
+                condition.lock()
+                while commands.isEmpty && !cancelRequested { condition.wait() }
+                if cancelRequested {
+                    condition.unlock()
+                    throw CancellationError()
+                }
+                let command = commands.removeFirst()
+                state = .training
+                condition.unlock()
+                try command(lab)
+                set(.ready)
+            }
+        } catch is CancellationError {
+            set(.cancelled)
+        } catch {
+            set(.failed("\(error)"))
+        }
+    }
+
+    /// Collects an event, and between steps honours pause, cancel and queued commands' turn.
+    private func report(_ event: LabEvent) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        pending.append(event)
+        while pauseRequested && !cancelRequested {
+            state = .paused
+            condition.broadcast()
+            condition.wait()
+        }
+        if state == .paused { state = .training }
+        if cancelRequested { throw CancellationError() }
+    }
+
+    /// Trains (or reuses) the inversion model for the current settings and reconstructs the victims.
+    private func render(_ lab: Experiment) throws {
+        let (auxiliary, trainingText, chosen) = locked { (self.auxiliary, self.trainingPolicyText, self.policy) }
+        let victimPolicy = chosen ?? lab.victimPolicy
+        let trainingPolicy: ReleasePolicy
+        if trainingText == "aligned" {
+            trainingPolicy = victimPolicy
+        } else if let parsed = ReleasePolicy(trainingText) {
+            trainingPolicy = parsed
+        } else {
+            throw ConfigurationError("training truncation '\(trainingText)' is not aligned, all or a policy")
+        }
+        let model = try lab.inversionModel(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
+        let test = lab.split.classifierTest
+        let (vectors, images) = try lab.reconstructions(of: test, count: victimCount, policy: victimPolicy, by: model)
+        let errors = try lab.victimErrors(of: model, policy: victimPolicy)
+        let shown = test.subset(Array(0..<min(victimCount, test.count)))
+        locked {
+            victims = Victims(truths: shown, vectors: vectors, reconstructions: images, policy: victimPolicy,
+                              auxiliary: auxiliary, trainingPolicy: trainingPolicy, mse: errors)
+        }
+    }
+
+    private func enqueue(_ command: @escaping (Experiment) throws -> Void) {
+        locked {
+            commands.append(command)
+            condition.broadcast()
+        }
+    }
+
+    private func set(_ newState: State) {
+        locked {
+            state = newState
+            condition.broadcast()
+        }
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+
+/// `invertlab run` and `sweep` as a script would use them.
+final class AttackCommandTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-attack-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Small enough to train in seconds.
+    private let tiny = ["--private-classes", "5", "--width", "4", "--epochs-classifier", "2", "--epochs-inversion", "2"]
+
+    func testRunWritesJSONAndARunFolder() throws {
+        let out = folder.appendingPathComponent("run").path
+        let result = try runInvertlab(["run"] + tiny + ["--truncation", "2", "--out", out, "--json", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let lastLine = try XCTUnwrap(result.output.split(separator: "\n").last)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+        let classifier = try XCTUnwrap(json["classifier"] as? [String: Any])
+        let inversion = try XCTUnwrap(json["inversion"] as? [String: Any])
+        XCTAssertNotNil(classifier["train_accuracy"] as? Double)
+        XCTAssertNotNil(classifier["test_accuracy"] as? Double)
+        XCTAssertEqual(inversion["aux"] as? String, "generic")
+        XCTAssertEqual(inversion["k_victim"] as? String, "2")
+        XCTAssertEqual(inversion["k_train"] as? String, "2")
+        XCTAssertGreaterThan(try XCTUnwrap(inversion["mse_victim_train"] as? Double), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(inversion["mse_victim_test"] as? Double), 0)
+        XCTAssertNotNil(json["seconds"] as? Double)
+        for name in ["config.json", "metrics.csv", "reconstructions_train.png", "reconstructions_test.png",
+                     "class_inference.png", "classifier.safetensors", "inversion.safetensors"] {
+            XCTAssert(FileManager.default.fileExists(atPath: "\(out)/\(name)"), "missing \(name)")
+        }
+        let metrics = try String(contentsOfFile: "\(out)/metrics.csv", encoding: .utf8)
+        XCTAssertEqual(metrics.split(separator: "\n").count, 5, metrics)
+
+        // The trained classifier is reused by a later run.
+        let reuse = try runInvertlab(["run"] + tiny + ["--classifier", "\(out)/classifier.safetensors", "--quiet"])
+        XCTAssertEqual(reuse.status, 0, reuse.output)
+        XCTAssert(reuse.output.contains("victim MSE"))
+    }
+
+    func testSweepPrintsTheComparison() throws {
+        let result = try runInvertlab(["sweep"] + tiny + ["--truncation", "1,all", "--json", "--quiet",
+                                                          "--out", folder.appendingPathComponent("sweep").path])
+        XCTAssertEqual(result.status, 0, result.output)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.split(separator: "\n").last!.utf8)) as? [String: Any])
+        let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["k"] as? String }, ["1", "all"])
+        for key in ["aligned_mse_train", "aligned_mse_test", "unaligned_mse_train", "unaligned_mse_test"] {
+            XCTAssertNotNil(rows[0][key] as? Double, key)
+        }
+        XCTAssert(FileManager.default.fileExists(atPath: folder.appendingPathComponent("sweep/sweep_generic.png").path))
+    }
+
+    func testImpossibleSettingsFailBeforeTraining() throws {
+        let cases: [([String], String)] = [
+            (["--truncation", "9"], "--truncation 9 must be between 1 and the 5 private classes"),
+            (["--truncation", "0"], "--truncation 0"),
+            (["--private-classes", "500"], "500 private classes asked for"),
+            (["--aux", "nowhere/at/all"], "does not exist"),
+            (["--size", "40"], "--size must be 32 or 64"),
+            (["--preset", "no-such-preset"], "no preset 'no-such-preset'"),
+        ]
+        for (options, expected) in cases {
+            var arguments = ["run", "--private-classes", "5", "--epochs-classifier", "1000", "--quiet"]
+            arguments += options
+            let started = Date()
+            let result = try runInvertlab(arguments)
+            XCTAssertNotEqual(result.status, 0, options.joined(separator: " "))
+            XCTAssert(result.output.contains(expected), "'\(expected)' missing from: \(result.output)")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 30, "refused before a thousand epochs of training")
+        }
+    }
+}

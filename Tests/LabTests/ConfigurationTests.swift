@@ -1,0 +1,102 @@
+import Datasets
+import Foundation
+import Lab
+import NeuralNet
+import XCTest
+
+/// Presets, release policies, and settings that cannot work, refused before any training.
+final class ConfigurationTests: XCTestCase {
+    private let presets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Assets/presets")
+
+    func testEveryPresetLoadsAndValidates() throws {
+        for name in ["classroom-faces", "paper-facescrub", "orl", "mnist"] {
+            let config = try ExperimentConfig.load(preset: presets.appendingPathComponent("\(name).json"))
+            XCTAssertNoThrow(try config.validate(), name)
+        }
+        // invertlab's defaults are the classroom preset.
+        XCTAssertEqual(try ExperimentConfig.load(preset: presets.appendingPathComponent("classroom-faces.json")), ExperimentConfig())
+        let paper = try ExperimentConfig.load(preset: presets.appendingPathComponent("paper-facescrub.json"))
+        XCTAssertEqual([paper.size, paper.width, paper.privateClasses, paper.batch, paper.epochsClassifier], [64, 128, 530, 128, 100])
+    }
+
+    func testReleasePolicies() {
+        var rng = RandomGenerator(seed: 1)
+        func released(_ policy: ReleasePolicy) -> [Float] {
+            let vector = Tensor(shape: [1, 4], values: [0.1, 0.6, 0.05, 0.25])
+            policy.apply(to: vector, rng: &rng)
+            return vector.values
+        }
+        XCTAssertEqual(released(.full), [0.1, 0.6, 0.05, 0.25])
+        XCTAssertEqual(released(.topK(2)), [0, 0.6, 0, 0.25])
+        XCTAssertEqual(released(.labelOnly), [0, 1, 0, 0])
+        XCTAssertEqual(released(.rounded(decimals: 1)), [0.1, 0.6, 0.1, 0.3])
+        XCTAssertEqual(released(.threshold(0.2)), [0, 0.6, 0, 0.25])
+        let noisy = released(.noise(standardDeviation: 0.1))
+        XCTAssertNotEqual(noisy, [0.1, 0.6, 0.05, 0.25])
+        XCTAssert(noisy.allSatisfy { (0...1).contains($0) })
+        XCTAssertEqual(ReleasePolicy("3"), .topK(3))
+        XCTAssertEqual(ReleasePolicy("round:2"), .rounded(decimals: 2))
+        XCTAssertNil(ReleasePolicy("three"))
+    }
+
+    func testTheAPICountsQueriesAndReleasesOnlyVectors() throws {
+        var rng = RandomGenerator(seed: 2)
+        let model = PaperModels.classifier(imageSize: 32, classes: 3, width: 2, rng: &rng)
+        let api = ReleaseAPI(classifier: model, classes: 3, seed: 1)
+        let faces = SyntheticFaces.generate(identities: 3, imagesPerIdentity: 2, size: 32, seed: 1)
+        let vectors = try api.query(faces, [0, 1, 2], policy: .topK(1))
+        XCTAssertEqual(vectors.shape, [3, 3])
+        for row in 0..<3 { XCTAssertEqual((0..<3).filter { vectors[row * 3 + $0] > 0 }.count, 1) }
+        _ = try api.query(faces, [3], policy: .full)
+        XCTAssertEqual(api.queries, 4)
+    }
+
+    private func assertRefused(_ change: (inout ExperimentConfig) -> Void, classifierFile: URL? = nil,
+                               _ fragment: String, line: UInt = #line) {
+        var config = ExperimentConfig()
+        config.syntheticPhotos = 10
+        change(&config)
+        XCTAssertThrowsError(try Experiment(config, classifierFile: classifierFile), line: line) { error in
+            XCTAssert("\(error)".contains(fragment), "'\(fragment)' missing from: \(error)", line: line)
+        }
+    }
+
+    func testContradictoryAndOutOfRangeSettingsAreRefusedBeforeTraining() throws {
+        assertRefused({ $0.truncation = "41" }, "--truncation 41 must be between 1 and the 40 private classes")
+        assertRefused({ $0.truncation = "0" }, "--truncation 0")
+        assertRefused({ $0.trainTruncation = "sometimes" }, "--train-truncation 'sometimes'")
+        assertRefused({ $0.privateClasses = 120 }, "has 100 classes; 120 private classes asked for")
+        assertRefused({ $0.size = 48 }, "--size must be 32 or 64")
+        assertRefused({ $0.aux = "/no/such/folder" }, "/no/such/folder: does not exist")
+        // Aligned background knowledge from patterns that have no head turn: nothing to filter by.
+        assertRefused({ $0.data = "synthetic-patterns"; $0.privateClasses = 3; $0.aux = "aligned" }, "'yaw'")
+        assertRefused({ $0.privateClasses = 100; $0.aux = "generic" }, "every class is private")
+
+        let wrongShape = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-wrong-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: wrongShape) }
+        var rng = RandomGenerator(seed: 1)
+        try PaperModels.classifier(imageSize: 32, classes: 10, width: 32, rng: &rng).saveState(to: wrongShape)
+        assertRefused({ _ in }, classifierFile: wrongShape, "--classifier")
+    }
+
+    func testDivergenceStopsTrainingAndKeepsTheLastGoodCheckpoint() throws {
+        let folder = try RunFolder(FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-nan-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        var config = ExperimentConfig()
+        config.privateClasses = 4
+        config.width = 4
+        config.epochsClassifier = 3
+        config.syntheticPhotos = 10
+        var lab: Experiment!
+        lab = try Experiment(config, runFolder: folder) { event in
+            // After the first epoch, something poisons the weights.
+            if case .classifierEpoch(1, _, _, _) = event { lab.classifier.model.parameters[0].value.fill(.nan) }
+        }
+        XCTAssertThrowsError(try lab.trainClassifier()) { XCTAssert("\($0)".contains("loss became nan"), "\($0)") }
+        var rng = RandomGenerator(seed: 3)
+        let reloaded = PaperModels.classifier(imageSize: 32, classes: 4, width: 4, rng: &rng)
+        try reloaded.loadState(from: folder.file("classifier.safetensors"))
+        XCTAssert(reloaded.parameters[0].value.values.allSatisfy(\.isFinite), "the checkpoint is the last good epoch's")
+    }
+}
