@@ -27,11 +27,9 @@ public final class JointTrainer {
     @discardableResult
     public func trainEpoch(on set: ImageSet, batch: Int, rng: inout RandomGenerator,
                            observe: StepObserver = { _, _ in }) throws -> (Float, Float) {
-        let order = Array(0..<set.count).shuffled(using: &rng)
         var (classification, reconstruction): (Float, Float) = (0, 0)
         var steps = 0
-        for start in stride(from: 0, to: order.count, by: batch) {
-            let indices = Array(order[start..<min(start + batch, order.count)])
+        for indices in shuffledBatches(set.count, size: batch, rng: &rng) {
             set.fill(images, with: indices)
             optimizer.zeroGradients()
             let logits = try classifier.model.forward(images, mode: .training)

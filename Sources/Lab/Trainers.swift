@@ -9,6 +9,12 @@ public struct DivergenceError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
+/// The indices `0..<count` in a random order, cut into batches of `size` (the last may be smaller).
+func shuffledBatches(_ count: Int, size: Int, rng: inout RandomGenerator) -> [[Int]] {
+    let order = Array(0..<count).shuffled(using: &rng)
+    return stride(from: 0, to: count, by: size).map { Array(order[$0..<min($0 + size, count)]) }
+}
+
 /// The target classifier and its training: log-softmax + NLL with the paper's Adam.
 public final class ClassifierTrainer {
     public let model: Sequential
@@ -29,11 +35,9 @@ public final class ClassifierTrainer {
     @discardableResult
     public func trainEpoch(on set: ImageSet, batch: Int, rng: inout RandomGenerator,
                            observe: StepObserver = { _, _ in }) throws -> Float {
-        let order = Array(0..<set.count).shuffled(using: &rng)
         var total: Float = 0
         var steps = 0
-        for start in stride(from: 0, to: order.count, by: batch) {
-            let indices = Array(order[start..<min(start + batch, order.count)])
+        for indices in shuffledBatches(set.count, size: batch, rng: &rng) {
             set.fill(images, with: indices)
             let loss = try step(images: images, labels: indices.map { set.labels![$0] })
             guard loss.isFinite else { throw DivergenceError(description: "the classifier's loss became \(loss)") }
@@ -85,11 +89,9 @@ public final class InversionTrainer {
     public func trainEpoch(vectors released: Tensor, images set: ImageSet, batch: Int, rng: inout RandomGenerator,
                            observe: StepObserver = { _, _ in }) throws -> Float {
         let classes = released.shape[1]
-        let order = Array(0..<set.count).shuffled(using: &rng)
         var total: Float = 0
         var steps = 0
-        for start in stride(from: 0, to: order.count, by: batch) {
-            let indices = Array(order[start..<min(start + batch, order.count)])
+        for indices in shuffledBatches(set.count, size: batch, rng: &rng) {
             set.fill(images, with: indices)
             vectors.resize([indices.count, classes])
             for (row, index) in indices.enumerated() {

@@ -119,3 +119,32 @@ enum ChunkLayout {
         max(1, min(batch, (targetColumns + pixels - 1) / max(pixels, 1)))
     }
 }
+
+/// The per-plane and per-point loops the two Winograd engines share.
+enum TransformLoops {
+    /// Runs `body(image, channel, scratch)` for every (image, channel) pair of `images` x `channels`, spread over
+    /// the workers; each worker has its own scratch plane of `scratchSize` floats (contents left to `body`).
+    static func forEachPlane(images: Int, channels: Int, scratchSize: Int,
+                             _ body: (_ image: Int, _ channel: Int, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
+        Parallel.forRanges(images * channels, grain: 1) { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchSize)
+            defer { scratch.deallocate() }
+            for index in range {
+                let (image, channel) = index.quotientAndRemainder(dividingBy: channels)
+                body(image, channel, scratch)
+            }
+        }
+    }
+
+    /// products[p] = weights[p] · tiles[p] for each of `points` transform points, the points spread over the
+    /// workers: weights `[points, out, in]`, tiles `[points, in, columns]`, products `[points, out, columns]`.
+    static func multiplyPoints(_ points: Int, weights: UnsafePointer<Float>, tiles: UnsafePointer<Float>,
+                               products: UnsafeMutablePointer<Float>, outChannels: Int, inChannels: Int, columns: Int) {
+        Parallel.forEach(points) { point in
+            serialGemm(transposeA: false, transposeB: false, m: outChannels, n: columns, k: inChannels,
+                       a: weights + point * outChannels * inChannels, lda: inChannels,
+                       b: tiles + point * inChannels * columns, ldb: columns,
+                       beta: 0, c: products + point * outChannels * columns, ldc: columns)
+        }
+    }
+}

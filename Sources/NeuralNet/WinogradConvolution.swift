@@ -62,12 +62,9 @@ final class WinogradConvolution {
             let count = min(perChunk, batch - first)
             let columns = count * shape.tilesPerImage
             transformInput(input, first: first, count: count, shape: shape)
-            Parallel.forEach(16) { point in
-                serialGemm(transposeA: false, transposeB: false, m: outChannels, n: columns, k: inChannels,
-                     a: transformedWeights.pointer + point * outChannels * inChannels, lda: inChannels,
-                     b: tiles.pointer + point * inChannels * columns, ldb: columns,
-                     beta: 0, c: products.pointer + point * outChannels * columns, ldc: columns)
-            }
+            TransformLoops.multiplyPoints(16, weights: transformedWeights.pointer, tiles: tiles.pointer,
+                                          products: products.pointer, outChannels: outChannels, inChannels: inChannels,
+                                          columns: columns)
             transformOutput(output, bias: bias, first: first, count: count, shape: shape)
             first += count
         }
@@ -109,33 +106,27 @@ final class WinogradConvolution {
         let source = input.pointer
         let destination = tiles.pointer
         let (inChannels, padding) = (inChannels, padding)
-        Parallel.forRanges(count * inChannels, grain: 1) { range in
-            var padded = [Float](repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
-            padded.withUnsafeMutableBufferPointer { buffer in
-                let plane = buffer.baseAddress!
-                for index in range {
-                    let (image, channel) = index.quotientAndRemainder(dividingBy: inChannels)
-                    let sourcePlane = source + ((first + image) * inChannels + channel) * shape.height * shape.width
-                    WinogradConvolution.pad(sourcePlane, shape: shape, padding: padding, into: plane)
-                    let tileBase = destination + channel * columns + image * shape.tilesPerImage
-                    let pointStride = inChannels * columns
-                    for tileRow in 0..<shape.tilesDown {
-                        var tileColumn = 0
-                        // The padding leaves room for the 10 columns a group of four tiles reads.
-                        while tileColumn + 4 <= shape.tilesAcross {
-                            let d = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
-                            let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
-                            WinogradConvolution.inputTransformOfFour(d, stride: shape.paddedWidth, into: tile,
-                                                                     pointStride: pointStride)
-                            tileColumn += 4
-                        }
-                        while tileColumn < shape.tilesAcross {
-                            let d = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
-                            let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
-                            WinogradConvolution.inputTransform(d, stride: shape.paddedWidth, into: tile, pointStride: pointStride)
-                            tileColumn += 1
-                        }
-                    }
+        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: shape.paddedHeight * shape.paddedWidth) {
+            image, channel, plane in
+            let sourcePlane = source + ((first + image) * inChannels + channel) * shape.height * shape.width
+            WinogradConvolution.pad(sourcePlane, shape: shape, padding: padding, into: plane)
+            let tileBase = destination + channel * columns + image * shape.tilesPerImage
+            let pointStride = inChannels * columns
+            for tileRow in 0..<shape.tilesDown {
+                var tileColumn = 0
+                // The padding leaves room for the 10 columns a group of four tiles reads.
+                while tileColumn + 4 <= shape.tilesAcross {
+                    let d = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
+                    let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
+                    WinogradConvolution.inputTransformOfFour(d, stride: shape.paddedWidth, into: tile,
+                                                             pointStride: pointStride)
+                    tileColumn += 4
+                }
+                while tileColumn < shape.tilesAcross {
+                    let d = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
+                    let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
+                    WinogradConvolution.inputTransform(d, stride: shape.paddedWidth, into: tile, pointStride: pointStride)
+                    tileColumn += 1
                 }
             }
         }
@@ -398,45 +389,39 @@ final class WinogradConvolution {
         let source = tiles.pointer
         let destination = inputGradient.pointer
         let (inChannels, padding) = (inChannels, padding)
-        Parallel.forRanges(count * inChannels, grain: 1) { range in
-            var padded = [Float](repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
-            padded.withUnsafeMutableBufferPointer { buffer in
-                let plane = buffer.baseAddress!
-                for index in range {
-                    plane.update(repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
-                    let (image, channel) = index.quotientAndRemainder(dividingBy: inChannels)
-                    let tileBase = source + channel * columns + image * shape.tilesPerImage
-                    let pointStride = inChannels * columns
-                    for tileRow in 0..<shape.tilesDown {
-                        for tileColumn in 0..<shape.tilesAcross {
-                            let v = tileBase + tileRow * shape.tilesAcross + tileColumn
-                            // B across each row: (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3) …
-                            @inline(__always) func row(_ index: Int) -> SIMD4<Float> {
-                                let base = v + index * 4 * pointStride
-                                let (a, b, c, d) = (base[0], base[pointStride], base[2 * pointStride], base[3 * pointStride])
-                                return SIMD4(a, b - c + d, -a + b + c, -d)
-                            }
-                            let (v0, v1, v2, v3) = (row(0), row(1), row(2), row(3))
-                            // … then down the columns, added into the padded plane.
-                            let target = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
-                            @inline(__always) func add(_ values: SIMD4<Float>, _ index: Int) {
-                                let pointer = UnsafeMutableRawPointer(target + index * shape.paddedWidth)
-                                pointer.storeBytes(of: pointer.loadUnaligned(as: SIMD4<Float>.self) + values, as: SIMD4<Float>.self)
-                            }
-                            add(v0, 0)
-                            add(v1 - v2 + v3, 1)
-                            add(-v0 + v1 + v2, 2)
-                            add(-v3, 3)
-                        }
+        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: shape.paddedHeight * shape.paddedWidth) {
+            image, channel, plane in
+            plane.update(repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
+            let tileBase = source + channel * columns + image * shape.tilesPerImage
+            let pointStride = inChannels * columns
+            for tileRow in 0..<shape.tilesDown {
+                for tileColumn in 0..<shape.tilesAcross {
+                    let v = tileBase + tileRow * shape.tilesAcross + tileColumn
+                    // B across each row: (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3) …
+                    @inline(__always) func row(_ index: Int) -> SIMD4<Float> {
+                        let base = v + index * 4 * pointStride
+                        let (a, b, c, d) = (base[0], base[pointStride], base[2 * pointStride], base[3 * pointStride])
+                        return SIMD4(a, b - c + d, -a + b + c, -d)
                     }
-                    let imagePlane = destination + ((first + image) * inChannels + channel) * shape.height * shape.width
-                    let rows = min(shape.height, shape.paddedHeight - padding)
-                    let columnsCopied = min(shape.width, shape.paddedWidth - padding)
-                    for row in 0..<rows {
-                        (imagePlane + row * shape.width)
-                            .update(from: plane + (row + padding) * shape.paddedWidth + padding, count: columnsCopied)
+                    let (v0, v1, v2, v3) = (row(0), row(1), row(2), row(3))
+                    // … then down the columns, added into the padded plane.
+                    let target = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
+                    @inline(__always) func add(_ values: SIMD4<Float>, _ index: Int) {
+                        let pointer = UnsafeMutableRawPointer(target + index * shape.paddedWidth)
+                        pointer.storeBytes(of: pointer.loadUnaligned(as: SIMD4<Float>.self) + values, as: SIMD4<Float>.self)
                     }
+                    add(v0, 0)
+                    add(v1 - v2 + v3, 1)
+                    add(-v0 + v1 + v2, 2)
+                    add(-v3, 3)
                 }
+            }
+            let imagePlane = destination + ((first + image) * inChannels + channel) * shape.height * shape.width
+            let rows = min(shape.height, shape.paddedHeight - padding)
+            let columnsCopied = min(shape.width, shape.paddedWidth - padding)
+            for row in 0..<rows {
+                (imagePlane + row * shape.width)
+                    .update(from: plane + (row + padding) * shape.paddedWidth + padding, count: columnsCopied)
             }
         }
     }

@@ -60,12 +60,9 @@ final class WinogradTransposedConvolution {
             let count = min(perChunk, batch - first)
             let columns = count * shape.tilesPerImage
             transformInput(input, first: first, count: count, shape: shape)
-            Parallel.forEach(36) { point in
-                serialGemm(transposeA: false, transposeB: false, m: outChannels, n: columns, k: inChannels,
-                           a: transformedWeights.pointer + point * outChannels * inChannels, lda: inChannels,
-                           b: tiles.pointer + point * inChannels * columns, ldb: columns,
-                           beta: 0, c: products.pointer + point * outChannels * columns, ldc: columns)
-            }
+            TransformLoops.multiplyPoints(36, weights: transformedWeights.pointer, tiles: tiles.pointer,
+                                          products: products.pointer, outChannels: outChannels, inChannels: inChannels,
+                                          columns: columns)
             transformOutput(output, bias: bias, first: first, count: count, shape: shape)
             first += count
         }
@@ -108,39 +105,33 @@ final class WinogradTransposedConvolution {
         let source = input.pointer
         let destination = tiles.pointer
         let inChannels = inChannels
-        Parallel.forRanges(count * inChannels, grain: 1) { range in
-            var padded = [Float](repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
-            padded.withUnsafeMutableBufferPointer { buffer in
-                let plane = buffer.baseAddress!
-                for index in range {
-                    let (image, channel) = index.quotientAndRemainder(dividingBy: inChannels)
-                    let sourcePlane = source + ((first + image) * inChannels + channel) * shape.height * shape.width
-                    plane.update(repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
-                    for row in 0..<shape.height {
-                        (plane + (row + 1) * shape.paddedWidth + 1).update(from: sourcePlane + row * shape.width,
-                                                                           count: shape.width)
-                    }
-                    let pointStride = inChannels * columns
-                    let tileBase = destination + channel * columns + image * shape.tilesPerImage
-                    for tileRow in 0..<shape.tilesDown {
-                        var tileColumn = 0
-                        // The padding leaves room for the 10 columns a group of four tiles reads.
-                        while tileColumn + 4 <= shape.tilesAcross {
-                            WinogradTransposedConvolution.inputTransformOfFour(
-                                plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn, stride: shape.paddedWidth,
-                                into: tileBase + tileRow * shape.tilesAcross + tileColumn, pointStride: pointStride)
-                            tileColumn += 4
-                        }
-                        while tileColumn < shape.tilesAcross {
-                            defer { tileColumn += 1 }
-                            let corner = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
-                            let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
-                            for phase in 0..<4 {
-                                WinogradTransposedConvolution.inputTransform(
-                                    corner + (phase >> 1) * shape.paddedWidth + (phase & 1), stride: shape.paddedWidth,
-                                    into: tile + phase * 9 * pointStride, pointStride: pointStride)
-                            }
-                        }
+        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: shape.paddedHeight * shape.paddedWidth) {
+            image, channel, plane in
+            let sourcePlane = source + ((first + image) * inChannels + channel) * shape.height * shape.width
+            plane.update(repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
+            for row in 0..<shape.height {
+                (plane + (row + 1) * shape.paddedWidth + 1).update(from: sourcePlane + row * shape.width,
+                                                                   count: shape.width)
+            }
+            let pointStride = inChannels * columns
+            let tileBase = destination + channel * columns + image * shape.tilesPerImage
+            for tileRow in 0..<shape.tilesDown {
+                var tileColumn = 0
+                // The padding leaves room for the 10 columns a group of four tiles reads.
+                while tileColumn + 4 <= shape.tilesAcross {
+                    WinogradTransposedConvolution.inputTransformOfFour(
+                        plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn, stride: shape.paddedWidth,
+                        into: tileBase + tileRow * shape.tilesAcross + tileColumn, pointStride: pointStride)
+                    tileColumn += 4
+                }
+                while tileColumn < shape.tilesAcross {
+                    defer { tileColumn += 1 }
+                    let corner = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
+                    let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
+                    for phase in 0..<4 {
+                        WinogradTransposedConvolution.inputTransform(
+                            corner + (phase >> 1) * shape.paddedWidth + (phase & 1), stride: shape.paddedWidth,
+                            into: tile + phase * 9 * pointStride, pointStride: pointStride)
                     }
                 }
             }
