@@ -3,7 +3,7 @@
 SWIFT ?= swift
 # Debian/Ubuntu packages the build links against (OpenBLAS now; ncursesw, libpng, libjpeg and zlib for the
 # workbench and image loaders).
-SYSTEM_PACKAGES := pkg-config libopenblas-dev libncurses-dev libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev
+SYSTEM_PACKAGES := tmux pkg-config libopenblas-dev libncurses-dev libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE_BINARY := .build/release/invertlab
 PYTHON ?= python3

@@ -24,6 +24,19 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev", "libturbojpeg0-dev", "zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .target(
+            name: "Terminal",
+            dependencies: ["CCurses"]
+        ),
+        .target(
+            name: "Workbench",
+            dependencies: ["Terminal", "Lab", "Datasets", "NeuralNet"]
+        ),
         .target(
             name: "Lab",
             dependencies: ["NeuralNet", "Datasets"]
@@ -44,6 +57,7 @@ let package = Package(
                 "NeuralNet",
                 "Datasets",
                 "Lab",
+                "Workbench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +74,10 @@ let package = Package(
         .testTarget(
             name: "LabTests",
             dependencies: ["Lab", "Datasets", "NeuralNet"]
+        ),
+        .testTarget(
+            name: "TerminalTests",
+            dependencies: ["Terminal"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -56,7 +56,7 @@ public final class Experiment {
         }
         api = ReleaseAPI(classifier: classifier.model, classes: config.privateClasses, seed: config.seed &+ 7)
         inversion = InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                     keep: trainingPolicy.keptEntries(classes: config.privateClasses), seed: config.seed &+ 3)
+                                     trainingPolicy: trainingPolicy, seed: config.seed &+ 3)
     }
 
     /// Trains the classifier for the configured epochs, reporting each step and epoch; writes a checkpoint after
@@ -123,11 +123,11 @@ public final class Experiment {
         if let trained = trainedInversions[key] { return trained }
         let set = try auxiliarySet(spec)
         let trainer = InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                       keep: trainingPolicy.keptEntries(classes: config.privateClasses), seed: config.seed &+ 3)
+                                       trainingPolicy: trainingPolicy, seed: config.seed &+ 3)
         let epochs = config.epochsInversion
         try observe(.stage("querying the classifier with \(set.count) auxiliary images (\(spec))"))
         let vectors = try api.query(set, Array(0..<set.count), policy: trainingPolicy)
-        try observe(.stage("training the inversion model on \(spec) images, \(trainingPolicy) vectors"))
+        try observe(.stage("training the inversion model on \(spec) images (vectors released: \(trainingPolicy))"))
         let steps = (set.count + config.batch - 1) / config.batch
         for epoch in stride(from: 1, through: epochs, by: 1) {
             let loss = try trainer.trainEpoch(vectors: vectors, images: set, batch: config.batch, rng: &rng) { step, loss in
@@ -171,8 +171,8 @@ public final class Experiment {
     /// jointly trained classifier and reconstructed by its partner. Returns the joint classifier's test accuracy
     /// and the victims' MSE.
     public func jointAttack(weight: Float, epochs: Int) throws -> (testAccuracy: Double, train: Double, test: Double) {
-        let keep = victimPolicy.keptEntries(classes: config.privateClasses)
-        let joint = JointTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width, keep: keep,
+        let joint = JointTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
+                                 releasePolicy: victimPolicy,
                                  weight: weight, seed: config.seed &+ 11)
         try observe(.stage("training classifier and inversion model jointly (λ = \(weight))"))
         let steps = (split.classifierTrain.count + config.batch - 1) / config.batch

@@ -16,9 +16,10 @@ public final class JointTrainer {
     private let images = Tensor()
     private let logitGradient = Tensor()
 
-    public init(imageSize: Int, classes: Int, width: Int, keep: Int, weight: Float, seed: UInt64) {
+    public init(imageSize: Int, classes: Int, width: Int, releasePolicy: ReleasePolicy, weight: Float, seed: UInt64) {
         classifier = ClassifierTrainer(imageSize: imageSize, classes: classes, width: width, seed: seed)
-        inversion = InversionTrainer(imageSize: imageSize, classes: classes, width: width, keep: keep, seed: seed &+ 1)
+        inversion = InversionTrainer(imageSize: imageSize, classes: classes, width: width, trainingPolicy: releasePolicy,
+                                     seed: seed &+ 1)
         self.weight = weight
         optimizer = Adam.paper(classifier.model.parameters + inversion.model.parameters)
     }

@@ -21,6 +21,8 @@ public final class LabSession: @unchecked Sendable {
         public let auxiliary: String
         public let trainingPolicy: ReleasePolicy
         public let mse: (train: Double, test: Double)
+        /// The model's image for a one-hot vector of each class (training class inference), `[classes, 1, size, size]`.
+        public let classImages: Tensor
     }
 
     private let condition = NSCondition()
@@ -30,6 +32,8 @@ public final class LabSession: @unchecked Sendable {
     private var cancelRequested = false
     private var pauseRequested = false
     private var victims: Victims?
+    /// The inversion model the victims were last rendered with (used only on the session thread).
+    private var currentModel: InversionTrainer?
     private var thread: Thread?
     /// How many victims of the test split are shown.
     public let victimCount: Int
@@ -80,10 +84,12 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
-    /// Releases the victims under `policy` and reconstructs them with the current model: no retraining.
+    /// Releases the victims under `policy` and reconstructs them at once with the current model; when training is
+    /// aligned, then switches to the model aligned with `policy` (trained in the background, or reused).
     public func setVictimPolicy(_ policy: ReleasePolicy) {
         enqueue { lab in
             self.locked { self.policy = policy }
+            if let model = self.currentModel { try self.render(lab, with: model) }
             try self.render(lab)
         }
     }
@@ -168,14 +174,22 @@ public final class LabSession: @unchecked Sendable {
         } else {
             throw ConfigurationError("training truncation '\(trainingText)' is not aligned, all or a policy")
         }
-        let model = try lab.inversionModel(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
+        try render(lab, with: try lab.inversionModel(auxiliary: auxiliary, trainingPolicy: trainingPolicy))
+    }
+
+    /// Reconstructs the victims with `model` under the current victim policy.
+    private func render(_ lab: Experiment, with model: InversionTrainer) throws {
+        let (auxiliary, chosen) = locked { (self.auxiliary, self.policy) }
+        let victimPolicy = chosen ?? lab.victimPolicy
+        currentModel = model
         let test = lab.split.classifierTest
         let (vectors, images) = try lab.reconstructions(of: test, count: victimCount, policy: victimPolicy, by: model)
         let errors = try lab.victimErrors(of: model, policy: victimPolicy)
+        let classImages = try model.classRepresentatives(classes: lab.config.privateClasses)
         let shown = test.subset(Array(0..<min(victimCount, test.count)))
         locked {
             victims = Victims(truths: shown, vectors: vectors, reconstructions: images, policy: victimPolicy,
-                              auxiliary: auxiliary, trainingPolicy: trainingPolicy, mse: errors)
+                              auxiliary: auxiliary, trainingPolicy: model.trainingPolicy, mse: errors, classImages: classImages)
         }
     }
 

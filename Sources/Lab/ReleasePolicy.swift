@@ -18,7 +18,7 @@ public enum ReleasePolicy: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .full: "full vector"
+        case .full: "full"
         case .topK(let k): "top-\(k)"
         case .rounded(let decimals): "rounded to \(decimals) decimals"
         case .labelOnly: "label only"

@@ -71,12 +71,16 @@ public final class InversionTrainer {
     public let model: Sequential
     public let encoding: PredictionEncoding
     public let imageSize: Int
+    /// The release policy of the vectors it is trained on.
+    public let trainingPolicy: ReleasePolicy
     private let step: InversionTrainingStep
     private let images = Tensor()
     private let vectors = Tensor()
 
-    /// A decoder trained on vectors encoded with the `keep` largest entries (the training truncation).
-    public init(imageSize: Int, classes: Int, width: Int, keep: Int, seed: UInt64) {
+    /// A decoder for vectors released under `trainingPolicy`, encoded with its surviving entries.
+    public init(imageSize: Int, classes: Int, width: Int, trainingPolicy: ReleasePolicy, seed: UInt64) {
+        let keep = trainingPolicy.keptEntries(classes: classes)
+        self.trainingPolicy = trainingPolicy
         var rng = RandomGenerator(seed: seed)
         model = PaperModels.inversion(imageSize: imageSize, classes: classes, width: width, rng: &rng)
         encoding = PredictionEncoding(classes: classes, keep: keep)

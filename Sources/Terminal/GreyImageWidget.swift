@@ -1,0 +1,60 @@
+/// A greyscale image drawn with upper-half blocks: each cell shows two pixels, the top one as the foreground colour of
+/// `▀` and the bottom one as the background, in the 256-colour palette's grey ramp. Without colour it falls back to
+/// an ASCII ramp, one character per two pixels.
+public struct GreyImageWidget {
+    /// Pixels in [0, 1], row-major.
+    public let pixels: [Float]
+    public let width: Int
+    public let height: Int
+    public let ascii: Bool
+
+    public init(pixels: [Float], width: Int, height: Int, ascii: Bool = false) {
+        self.pixels = pixels
+        self.width = width
+        self.height = height
+        self.ascii = ascii
+    }
+
+    static let asciiRamp = Array(" .:-=+*#%@".unicodeScalars)
+
+    /// The nearest of the palette's 26 greys (16 black, 232-255, 231 white) for a value in [0, 1].
+    public static func paletteGrey(_ value: Float) -> Int {
+        let level = Int((max(0, min(1, value)) * 25).rounded())
+        switch level {
+        case 0: return 16
+        case 25: return 231
+        default: return 231 + level
+        }
+    }
+
+    /// The cells `rect` needs to show the image scaled to fit: columns and rows.
+    public func fittedSize(in rect: Rect) -> (columns: Int, rows: Int) {
+        let scale = min(Double(rect.width) / Double(width), Double(rect.height * 2) / Double(height))
+        return (max(1, Int(Double(width) * scale)), max(1, Int(Double(height) * scale / 2)))
+    }
+
+    /// Draws the image scaled (nearest pixel) to fit `rect`, top-left aligned.
+    public func draw(into buffer: inout CellBuffer, at rect: Rect) {
+        guard rect.width > 0, rect.height > 0, width > 0, height > 0 else { return }
+        let (columns, rows) = fittedSize(in: rect)
+        func sample(_ column: Int, _ pixelRow: Int) -> Float {
+            let x = min(width - 1, column * width / columns)
+            let y = min(height - 1, pixelRow * height / (rows * 2))
+            return pixels[y * width + x]
+        }
+        for row in 0..<rows {
+            for column in 0..<columns {
+                let top = sample(column, 2 * row), bottom = sample(column, 2 * row + 1)
+                if ascii {
+                    let level = Int(((top + bottom) / 2 * Float(GreyImageWidget.asciiRamp.count - 1)).rounded())
+                    buffer[rect.x + column, rect.y + row] = Cell(
+                        character: GreyImageWidget.asciiRamp[max(0, min(GreyImageWidget.asciiRamp.count - 1, level))], style: .plain)
+                } else {
+                    buffer[rect.x + column, rect.y + row] = Cell(
+                        character: "▀", style: Style(foreground: GreyImageWidget.paletteGrey(top),
+                                                     background: GreyImageWidget.paletteGrey(bottom)))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import CCurses
+import Foundation
+
+/// A key the user pressed.
+public enum Key: Equatable, Sendable {
+    case character(Character)
+    case up, down, left, right, enter, escape, backspace, tab
+    case function(Int)
+    /// The terminal changed size.
+    case resize
+}
+
+/// The one owner of ncurses: it sets the terminal up, copies cell buffers to it, reads keys, and restores the
+/// terminal on every way out: `close`, normal exit, Ctrl-C, SIGTERM, and a crash (SIGSEGV, SIGABRT, SIGBUS, SIGILL).
+public final class Screen {
+    /// Whether the terminal shows the 256-colour palette (otherwise widgets draw in ASCII).
+    public let colourful: Bool
+    private var pairs: [PairKey: Int16] = [:]
+    private var nextPair: Int16 = 1
+    private let maximumPairs: Int
+
+    private struct PairKey: Hashable {
+        let foreground: Int
+        let background: Int
+    }
+
+    /// Opens the screen; `ascii` forces drawing without colour.
+    public init(ascii: Bool = false) {
+        setlocale(LC_ALL, "")
+        Screen.installRestorers()
+        initscr()
+        Screen.isOpen = true
+        cbreak()
+        noecho()
+        keypad(invertlab_screen(), true)
+        curs_set(0)
+        if !ascii && has_colors() {
+            start_color()
+            use_default_colors()
+        }
+        colourful = !ascii && has_colors() && invertlab_colours() >= 256
+        maximumPairs = Int(invertlab_colour_pairs())
+    }
+
+    deinit { close() }
+
+    /// Restores the terminal (idempotent).
+    public func close() { Screen.restore() }
+
+    /// Columns and rows of the terminal now.
+    public var size: (width: Int, height: Int) { (Int(invertlab_columns()), Int(invertlab_lines())) }
+
+    /// Shows `buffer`; ncurses sends only the cells that changed since the last frame.
+    public func draw(_ buffer: CellBuffer) {
+        let (width, height) = size
+        for y in 0..<min(height, buffer.height) {
+            for x in 0..<min(width, buffer.width) {
+                // The bottom-right cell would scroll the screen on some terminals.
+                if y == height - 1 && x == width - 1 { continue }
+                let cell = buffer[x, y]
+                invertlab_put(Int32(y), Int32(x), wchar_t(cell.character.value), pair(for: cell.style), cell.style.bold ? 1 : 0)
+            }
+        }
+        refresh()
+    }
+
+    /// The next key, waiting at most `milliseconds`; nil when none came.
+    public func readKey(milliseconds: Int) -> Key? {
+        timeout(Int32(milliseconds))
+        var value: wint_t = 0
+        let result = get_wch(&value)
+        if result == ERR { return nil }
+        if result == KEY_CODE_YES {
+            switch Int32(value) {
+            case KEY_UP: return .up
+            case KEY_DOWN: return .down
+            case KEY_LEFT: return .left
+            case KEY_RIGHT: return .right
+            case KEY_ENTER: return .enter
+            case KEY_BACKSPACE: return .backspace
+            case KEY_RESIZE: return .resize
+            case KEY_F0...(KEY_F0 + 12): return .function(Int(Int32(value) - KEY_F0))
+            default: return nil
+            }
+        }
+        switch value {
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 9: return .tab
+        case 127, 8: return .backspace
+        default: return Unicode.Scalar(UInt32(value)).map { .character(Character($0)) }
+        }
+    }
+
+    /// The colour pair for a style, made on first use; the default pair when the palette is off or pairs run out.
+    private func pair(for style: Style) -> Int16 {
+        guard colourful else { return 0 }
+        let key = PairKey(foreground: style.foreground ?? -1, background: style.background ?? -1)
+        if let known = pairs[key] { return known }
+        guard Int(nextPair) < min(maximumPairs, Int(Int16.max)) else { return 0 }
+        init_pair(nextPair, Int16(key.foreground), Int16(key.background))
+        pairs[key] = nextPair
+        nextPair += 1
+        return pairs[key]!
+    }
+
+    // MARK: - Restoring the terminal
+
+    nonisolated(unsafe) private static var isOpen = false
+    nonisolated(unsafe) private static var restorersInstalled = false
+
+    /// Ends curses mode if it is on.
+    static func restore() {
+        guard isOpen else { return }
+        isOpen = false
+        endwin()
+    }
+
+    private static func installRestorers() {
+        guard !restorersInstalled else { return }
+        restorersInstalled = true
+        atexit { Screen.restore() }
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGABRT, SIGBUS, SIGILL] {
+            signal(signalNumber) { received in
+                Screen.restore()
+                // Then let the signal do what it would have done: exit, or crash with a core and a backtrace.
+                signal(received, SIG_DFL)
+                raise(received)
+            }
+        }
+    }
+}
