@@ -1,0 +1,111 @@
+import Foundation
+import XCTest
+
+/// The workbench driven in tmux the way a person uses it: what is drawn, what keys do, and the terminal afterwards.
+final class WorkbenchTests: XCTestCase {
+    private let session = "invertlab-test-\(UUID().uuidString.prefix(8))"
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
+    }
+
+    override func tearDown() {
+        _ = try? tmux(["kill-session", "-t", session])
+    }
+
+    @discardableResult
+    private func tmux(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = Pipe()
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output
+    }
+
+    private func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
+
+    /// Waits until the screen satisfies `condition`, up to `seconds`.
+    private func waitFor(_ what: String, seconds: Double = 120, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if condition(last) { return last }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTFail("timed out waiting for \(what); the screen was:\n\(last)")
+        return last
+    }
+
+    private func start(_ options: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+                  // Like an interactive shell, the wrapper ignores Ctrl-C itself; invertlab installs its own handler.
+                  "trap '' INT; cd \(root) && \(invertlabBinary.path) \(options); echo EXITED $?; sleep 60"])
+    }
+
+    /// The lines of the released-vector panel that show a bar.
+    private func bars(_ screen: String) -> Int {
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.contains("what the attacker sees") }) else { return -1 }
+        return lines[(start + 1)...].prefix(while: { !$0.contains("└") }).filter { $0.contains("█") }.count
+    }
+
+    func testFacesCurvesTruncationResizeAndQuit() throws {
+        try start("--private-classes 6 --width 4 --epochs-classifier 3 --epochs-inversion 3")
+        var shown = try waitFor("faces and the released vector") { $0.contains("what the attacker sees") && $0.contains("▀") }
+        XCTAssert(shown.contains("Classifier") && shown.contains("Inversion") && shown.contains("qQuit"))
+        XCTAssert(shown.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille curves drawn")
+        shown = try waitFor("training to finish") { $0.contains("ready") }
+        XCTAssertEqual(bars(shown), 6, "the full vector has six confidences")
+
+        // k: fewer confidences released, from all to 5, 3, 2 and 1.
+        for expected in [5, 3, 2, 1] {
+            try tmux(["send-keys", "-t", session, "k"])
+            shown = try waitFor("top-\(expected) bars") { self.bars($0) == expected && $0.contains("ready") }
+        }
+        XCTAssert(shown.contains("top-1"))
+
+        try tmux(["send-keys", "-t", session, "?"])
+        XCTAssert(try waitFor("help") { $0.contains("pause or resume training") }.contains("q       quit"))
+        try tmux(["send-keys", "-t", session, "Escape"])
+
+        try tmux(["resize-window", "-t", session, "-x", "80", "-y", "24"])
+        shown = try waitFor("a redraw at 80 x 24") { $0.split(separator: "\n").contains { $0.hasPrefix("SpacePause") } }
+        XCTAssert(shown.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        try tmux(["resize-window", "-t", session, "-x", "120", "-y", "36"])
+        shown = try waitFor("a redraw at 120 x 36") { $0.split(separator: "\n").count >= 35 && $0.contains("Released vector") }
+
+        try tmux(["send-keys", "-t", session, "q"])
+        shown = try waitFor("the program to end") { $0.contains("EXITED") }
+        XCTAssert(shown.contains("EXITED 0"), shown)
+        XCTAssertFalse(shown.contains("qQuit"), "the terminal is restored: the workbench's screen is gone")
+    }
+
+    func testControlCDuringTrainingRestoresTheTerminal() throws {
+        try start("--private-classes 6 --width 4 --epochs-classifier 500")
+        _ = try waitFor("training") { $0.contains("classifier epoch") }
+        try tmux(["send-keys", "-t", session, "C-c"])
+        let shown = try waitFor("the program to end") { $0.contains("EXITED") }
+        XCTAssert(shown.contains("EXITED 130"), shown)
+        XCTAssertFalse(shown.contains("qQuit"))
+    }
+
+    func testQuitAsksFirstWhileTraining() throws {
+        try start("--private-classes 6 --width 4 --epochs-classifier 500")
+        _ = try waitFor("training") { $0.contains("classifier epoch") }
+        try tmux(["send-keys", "-t", session, "q"])
+        _ = try waitFor("the question") { $0.contains("quit? (y/n)") }
+        try tmux(["send-keys", "-t", session, "n"])
+        _ = try waitFor("training to go on") { $0.contains("quit cancelled") }
+        try tmux(["send-keys", "-t", session, "q"])
+        try tmux(["send-keys", "-t", session, "y"])
+        XCTAssert(try waitFor("the program to end") { $0.contains("EXITED") }.contains("EXITED 0"))
+    }
+}
