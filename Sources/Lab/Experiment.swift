@@ -19,6 +19,8 @@ public final class Experiment {
     public let runFolder: RunFolder?
     private let observe: (LabEvent) throws -> Void
     private var rng: RandomGenerator
+    /// The inversion model being trained right now, for snapshots between its epochs.
+    public private(set) var inversionInTraining: InversionTrainer?
     /// Per-epoch figures, for metrics.csv.
     public private(set) var history: [LabEvent] = []
     /// Loaded data sets and trained inversion models, kept so that switching back to one is instant.
@@ -129,6 +131,8 @@ public final class Experiment {
         let vectors = try api.query(set, Array(0..<set.count), policy: trainingPolicy)
         try observe(.stage("training the inversion model on \(spec) images (vectors released: \(trainingPolicy))"))
         let steps = (set.count + config.batch - 1) / config.batch
+        inversionInTraining = trainer
+        defer { inversionInTraining = nil }
         for epoch in stride(from: 1, through: epochs, by: 1) {
             let loss = try trainer.trainEpoch(vectors: vectors, images: set, batch: config.batch, rng: &rng) { step, loss in
                 try self.observe(.step(model: .inversion, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))

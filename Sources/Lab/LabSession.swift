@@ -30,10 +30,14 @@ public final class LabSession: @unchecked Sendable {
     private var pending: [LabEvent] = []
     private var commands: [(Experiment) throws -> Void] = []
     private var cancelRequested = false
+    /// Set when the session's thread has ended.
+    private var finished = false
     private var pauseRequested = false
     private var victims: Victims?
-    /// The inversion model the victims were last rendered with (used only on the session thread).
+    /// The inversion model the victims were last rendered with, and the experiment (both used only on the session
+    /// thread).
     private var currentModel: InversionTrainer?
+    private var experiment: Experiment?
     private var thread: Thread?
     /// How many victims of the test split are shown.
     public let victimCount: Int
@@ -76,11 +80,16 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
-    /// Stops training at the next step; the session then ends.
-    public func cancel() {
-        locked {
-            cancelRequested = true
-            condition.broadcast()
+    /// Stops training at the next step and waits, at most `seconds`, for the session's thread to finish, so that
+    /// nothing is left computing when the program exits.
+    public func cancel(waitingUpTo seconds: TimeInterval = 60) {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        cancelRequested = true
+        condition.broadcast()
+        while !finished {
+            if !condition.wait(until: deadline) { break }
         }
     }
 
@@ -112,7 +121,7 @@ public final class LabSession: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
-        while !commands.isEmpty || [.preparing, .training, .paused].contains(state) {
+        while !finished && (!commands.isEmpty || [.preparing, .training, .paused].contains(state)) {
             if !condition.wait(until: deadline) { break }
         }
         return state
@@ -123,6 +132,7 @@ public final class LabSession: @unchecked Sendable {
     private func work(_ config: ExperimentConfig, classifierFile: URL?) {
         do {
             let lab = try Experiment(config, classifierFile: classifierFile) { event in try self.report(event) }
+            experiment = lab
             set(.training)
             if classifierFile == nil { try lab.trainClassifier() }
             try render(lab)
@@ -146,13 +156,21 @@ public final class LabSession: @unchecked Sendable {
         } catch {
             set(.failed("\(error)"))
         }
+        locked {
+            finished = true
+            condition.broadcast()
+        }
     }
 
-    /// Collects an event, and between steps honours pause, cancel and queued commands' turn.
+    /// Collects an event; after an inversion epoch, renders the victims with the model in training; between steps
+    /// honours pause and cancel.
     private func report(_ event: LabEvent) throws {
+        locked { pending.append(event) }
+        if case let .inversionEpoch(_, _, train, test) = event, let lab = experiment, let model = lab.inversionInTraining {
+            try render(lab, with: model, knownErrors: (train, test))
+        }
         condition.lock()
         defer { condition.unlock() }
-        pending.append(event)
         while pauseRequested && !cancelRequested {
             state = .paused
             condition.broadcast()
@@ -177,14 +195,15 @@ public final class LabSession: @unchecked Sendable {
         try render(lab, with: try lab.inversionModel(auxiliary: auxiliary, trainingPolicy: trainingPolicy))
     }
 
-    /// Reconstructs the victims with `model` under the current victim policy.
-    private func render(_ lab: Experiment, with model: InversionTrainer) throws {
+    /// Reconstructs the victims with `model` under the current victim policy; `knownErrors` spares computing the
+    /// victims' MSE when the caller has it.
+    private func render(_ lab: Experiment, with model: InversionTrainer, knownErrors: (Double, Double)? = nil) throws {
         let (auxiliary, chosen) = locked { (self.auxiliary, self.policy) }
         let victimPolicy = chosen ?? lab.victimPolicy
         currentModel = model
         let test = lab.split.classifierTest
         let (vectors, images) = try lab.reconstructions(of: test, count: victimCount, policy: victimPolicy, by: model)
-        let errors = try lab.victimErrors(of: model, policy: victimPolicy)
+        let errors = try knownErrors ?? lab.victimErrors(of: model, policy: victimPolicy)
         let classImages = try model.classRepresentatives(classes: lab.config.privateClasses)
         let shown = test.subset(Array(0..<min(victimCount, test.count)))
         locked {

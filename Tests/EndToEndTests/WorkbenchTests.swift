@@ -13,21 +13,37 @@ final class WorkbenchTests: XCTestCase {
         _ = try? tmux(["kill-session", "-t", session])
     }
 
-    @discardableResult
-    private func tmux(_ arguments: [String]) throws -> String {
+    /// A tmux process for `arguments`. It starts through a shell that closes every inherited descriptor above 2:
+    /// the first tmux command forks the tmux server, and a server holding the descriptor Foundation watches for
+    /// the child's exit would leave `waitUntilExit` waiting for as long as the server runs.
+    private func tmuxProcess(_ arguments: [String]) -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let closeInherited = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null; done; exec tmux "$@""#
+        process.arguments = ["-c", closeInherited, "tmux"] + arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        return process
+    }
+
+    /// Runs a tmux command whose output is not needed.
+    private func tmux(_ arguments: [String]) throws {
+        let process = tmuxProcess(arguments)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+    }
+
+    /// What the pane shows now.
+    private func screen() throws -> String {
+        let process = tmuxProcess(["capture-pane", "-p", "-t", session])
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = Pipe()
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return output
     }
-
-    private func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
 
     /// Waits until the screen satisfies `condition`, up to `seconds`.
     private func waitFor(_ what: String, seconds: Double = 120, _ condition: (String) -> Bool) throws -> String {

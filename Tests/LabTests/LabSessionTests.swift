@@ -58,4 +58,20 @@ final class LabSessionTests: XCTestCase {
         session.cancel()
         XCTAssertEqual(session.waitUntilSettled(timeout: 30), .cancelled)
     }
+
+    func testVictimsAppearWhileTheInversionModelTrains() throws {
+        var config = tinyConfig()
+        config.epochsInversion = 300
+        let session = LabSession(config, victimCount: 2)
+        defer { session.cancel() }
+        let deadline = Date().addingTimeInterval(120)
+        var sawEpoch = false
+        while !sawEpoch && Date() < deadline {
+            sawEpoch = session.takeEvents().contains { if case .inversionEpoch = $0 { true } else { false } }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTAssert(sawEpoch)
+        XCTAssertEqual(session.currentState, .training)
+        XCTAssertEqual(try XCTUnwrap(session.currentVictims).reconstructions.shape, [2, 1, 32, 32])
+    }
 }
