@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Lab
 
 /// The options that set up an experiment, shared by `run` and `sweep`: a preset, then any setting overridden.
@@ -57,4 +58,24 @@ struct ExperimentOptions: ParsableArguments {
         if celebaCrop { config.celebaCrop = true }
         return config
     }
+}
+
+/// The release settings and the optional trained target that `run` and the workbench share (`sweep` varies them).
+struct ReleaseOptions: ParsableArguments {
+    @Option(help: "Victims' release: all, K (top-k), round:D, label, noise:S or threshold:T.")
+    var truncation: String?
+
+    @Option(help: "Release of the attacker's training vectors: aligned, all, or a policy as for --truncation.")
+    var trainTruncation: String?
+
+    @Option(help: "Load this trained classifier (safetensors) instead of training one.")
+    var classifier: String?
+
+    /// `config` with the release settings given applied.
+    func apply(to config: inout ExperimentConfig) {
+        if let truncation { config.truncation = truncation }
+        if let trainTruncation { config.trainTruncation = trainTruncation }
+    }
+
+    var classifierFile: URL? { classifier.map { URL(fileURLWithPath: $0) } }
 }

@@ -25,14 +25,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
 
-    @Option(help: "Victims' release: all, K (top-k), round:D, label, noise:S or threshold:T.")
-    var truncation: String?
-
-    @Option(help: "Release of the attacker's training vectors: aligned, all, or a policy as for --truncation.")
-    var trainTruncation: String?
-
-    @Option(help: "Load this trained classifier (safetensors) instead of training one.")
-    var classifier: String?
+    @OptionGroup var release: ReleaseOptions
 
     @Option(help: "Also train classifier and inversion model jointly (loss = NLL + λ · MSE), the malicious developer's case, and report it beside the black-box pair.")
     var joint: Float?
@@ -49,15 +42,14 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         var config = try experiment.config()
-        if let truncation { config.truncation = truncation }
-        if let trainTruncation { config.trainTruncation = trainTruncation }
+        release.apply(to: &config)
         let folder = try out.map { try RunFolder(URL(fileURLWithPath: $0)) }
         let progress = ProgressBar(quiet: quiet)
-        let lab = try Experiment(config, classifierFile: classifier.map { URL(fileURLWithPath: $0) }, runFolder: folder,
+        let lab = try Experiment(config, classifierFile: release.classifierFile, runFolder: folder,
                                  observe: progress.show)
         if !quiet { FileHandle.standardError.write(Data((lab.split.summary + "\nauxiliary: \(lab.auxiliary.origin)\n").utf8)) }
         try folder?.saveConfig(config)
-        if classifier == nil { try lab.trainClassifier() }
+        if release.classifier == nil { try lab.trainClassifier() }
         let trainAccuracy = try lab.classifier.accuracy(on: lab.split.classifierTrain)
         let testAccuracy = try lab.classifier.accuracy(on: lab.split.classifierTest)
         try lab.trainInversion()

@@ -18,23 +18,15 @@ struct WorkbenchCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
 
-    @Option(help: "Victims' release: all, K (top-k), round:D, label, noise:S or threshold:T.")
-    var truncation: String?
-
-    @Option(help: "Release of the attacker's training vectors: aligned, all, or a policy.")
-    var trainTruncation: String?
-
-    @Option(help: "Open a classifier trained elsewhere (safetensors) instead of training one.")
-    var classifier: String?
+    @OptionGroup var release: ReleaseOptions
 
     @Flag(help: "Draw faces with an ASCII ramp instead of 256-colour half blocks.")
     var ascii = false
 
     func run() throws {
         var config = try experiment.config()
-        if let truncation { config.truncation = truncation }
-        if let trainTruncation { config.trainTruncation = trainTruncation }
+        release.apply(to: &config)
         try config.validate()
-        WorkbenchApp(config: config, classifierFile: classifier.map { URL(fileURLWithPath: $0) }, ascii: ascii).run()
+        WorkbenchApp(config: config, classifierFile: release.classifierFile, ascii: ascii).run()
     }
 }
