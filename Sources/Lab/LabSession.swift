@@ -28,6 +28,8 @@ public final class LabSession: @unchecked Sendable {
     private let condition = NSCondition()
     private var state = State.preparing
     private var pending: [LabEvent] = []
+    /// Actions run between training steps (or when idle), before queued commands.
+    private var urgent: [(Experiment) throws -> Void] = []
     private var commands: [(Experiment) throws -> Void] = []
     private var cancelRequested = false
     /// Set when the session's thread has ended.
@@ -115,6 +117,29 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
+    /// Writes the run folder (config.json, metrics.csv, both models, reconstruction and class grids) between steps;
+    /// a `.stage` event says where, or what went wrong.
+    public func save(to folder: URL) {
+        enqueueBetweenSteps { lab in
+            do {
+                let run = try RunFolder(folder)
+                try run.saveConfig(lab.config)
+                try run.saveMetrics(lab.history)
+                try run.saveModel(lab.classifier.model, as: "classifier")
+                if let model = self.currentModel {
+                    try run.saveModel(model.model, as: "inversion")
+                    let test = lab.split.classifierTest
+                    let victims = try lab.reconstructions(of: test, count: 32, by: model)
+                    try run.saveReconstructionGrid(truths: test, reconstructions: victims.images, name: "reconstructions_test.png")
+                    try run.saveClassGrid(try model.classRepresentatives(classes: lab.config.privateClasses), name: "class_inference.png")
+                }
+                self.locked { self.pending.append(.stage("saved the run folder \(folder.path)")) }
+            } catch {
+                self.locked { self.pending.append(.stage("could not save: \(error)")) }
+            }
+        }
+    }
+
     /// Waits until the session is ready, cancelled or failed, or `timeout` seconds pass; returns the state.
     @discardableResult
     public func waitUntilSettled(timeout: TimeInterval) -> State {
@@ -148,6 +173,7 @@ public final class LabSession: @unchecked Sendable {
                 let command = commands.removeFirst()
                 state = .training
                 condition.unlock()
+                try runUrgentActions()
                 try command(lab)
                 set(.ready)
             }
@@ -166,6 +192,7 @@ public final class LabSession: @unchecked Sendable {
     /// honours pause and cancel.
     private func report(_ event: LabEvent) throws {
         locked { pending.append(event) }
+        try runUrgentActions()
         if case let .inversionEpoch(_, _, train, test) = event, let lab = experiment, let model = lab.inversionInTraining {
             try render(lab, with: model, knownErrors: (train, test))
         }
@@ -178,6 +205,15 @@ public final class LabSession: @unchecked Sendable {
         }
         if state == .paused { state = .training }
         if cancelRequested { throw CancellationError() }
+    }
+
+    private func runUrgentActions() throws {
+        guard let lab = experiment else { return }
+        let actions: [(Experiment) throws -> Void] = locked {
+            defer { urgent.removeAll() }
+            return urgent
+        }
+        for action in actions { try action(lab) }
     }
 
     /// Trains (or reuses) the inversion model for the current settings and reconstructs the victims.
@@ -209,6 +245,16 @@ public final class LabSession: @unchecked Sendable {
         locked {
             victims = Victims(truths: shown, vectors: vectors, reconstructions: images, policy: victimPolicy,
                               auxiliary: auxiliary, trainingPolicy: model.trainingPolicy, mse: errors, classImages: classImages)
+        }
+    }
+
+    /// Runs `action` on the session thread at the next step, or at once when idle: saving must not wait for a
+    /// model's training to end.
+    private func enqueueBetweenSteps(_ action: @escaping (Experiment) throws -> Void) {
+        locked {
+            urgent.append(action)
+            commands.append { _ in }
+            condition.broadcast()
         }
     }
 

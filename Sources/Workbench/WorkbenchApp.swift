@@ -29,8 +29,13 @@ public final class WorkbenchApp {
     private static let truncations = ["1", "2", "3", "5", "10", "all"]
     private static let auxiliarySets = ["same", "generic", "distinct", "aligned", "augmented"]
 
-    public init(config: ExperimentConfig, classifierFile: URL? = nil, ascii: Bool = false) {
+    /// Where `s` saves the run folder and `e` exports views.
+    private let outputFolder: URL
+    private var exports = 0
+
+    public init(config: ExperimentConfig, classifierFile: URL? = nil, ascii: Bool = false, outputFolder: URL) {
         self.config = config
+        self.outputFolder = outputFolder
         self.ascii = ascii
         session = LabSession(config, classifierFile: classifierFile, victimCount: 8)
         record = TrainingRecord(batch: config.batch)
@@ -93,11 +98,43 @@ public final class WorkbenchApp {
         case .left: selectedVictim = max(0, selectedVictim - 1)
         case .right: selectedVictim = min(7, selectedVictim + 1)
         case .character("c"): view = view == .classInference ? .dashboard : .classInference
+        case .character("s"):
+            session.save(to: outputFolder)
+            message = "saving to \(outputFolder.path)"
+        case .character("e"):
+            message = exportView()
         case .character("?"), .function(1): view = view == .help ? .dashboard : .help
         case .escape: view = .dashboard
         default: break
         }
         return true
+    }
+
+    /// Writes what the view shows as a PNG grid: victims over reconstructions, or the class images.
+    private func exportView() -> String {
+        guard let victims = session.currentVictims else { return "nothing to export before the attacker's model exists" }
+        let size = victims.truths.height
+        let pixels = size * size
+        exports += 1
+        let file = outputFolder.appendingPathComponent(view == .classInference ? "view-\(exports)-classes.png" : "view-\(exports)-victims.png")
+        var grid = ImageGrid(imageHeight: size, imageWidth: size, columns: 8)
+        if view == .classInference {
+            for index in 0..<victims.classImages.shape[0] {
+                grid.append(floats: UnsafeBufferPointer(start: victims.classImages.pointer + index * pixels, count: pixels))
+            }
+        } else {
+            for index in 0..<victims.truths.count { grid.append(victims.truths.image(index)) }
+            for index in 0..<victims.truths.count {
+                grid.append(floats: UnsafeBufferPointer(start: victims.reconstructions.pointer + index * pixels, count: pixels))
+            }
+        }
+        do {
+            try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+            try grid.writePNG(to: file)
+            return "exported \(file.path)"
+        } catch {
+            return "could not export: \(error)"
+        }
     }
 
     private var isTraining: Bool {
@@ -130,7 +167,7 @@ public final class WorkbenchApp {
         case .help: drawHelp(into: &buffer, at: body)
         }
         KeyBar([("Space", "Pause"), ("k", "Trunc"), ("a", "Aux"), ("t", "Align"), ("←→", "Victim"), ("c", "Classes"),
-                ("?", "Help"), ("q", "Quit")]).draw(into: &buffer, y: height - 1)
+                ("s", "Save"), ("e", "Export"), ("?", "Help"), ("q", "Quit")]).draw(into: &buffer, y: height - 1)
         return buffer
     }
 
@@ -243,6 +280,7 @@ public final class WorkbenchApp {
             "t       training truncation: aligned with the victims' (the paper's fix) or full vectors",
             "← →     choose the victim whose released vector is shown",
             "c       class inference view",
+            "s       save the run folder (config, metrics, models, grids);  e  export this view as PNG",
             "? / F1  this help;  Esc  back",
             "q       quit (asks first while training runs)",
             "",

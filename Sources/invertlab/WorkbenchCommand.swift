@@ -20,6 +20,9 @@ struct WorkbenchCommand: ParsableCommand {
 
     @OptionGroup var release: ReleaseOptions
 
+    @Option(help: "Where s saves the run folder and e exports views.")
+    var out = "runs/workbench"
+
     @Flag(help: "Draw faces with an ASCII ramp instead of 256-colour half blocks.")
     var ascii = false
 
@@ -27,6 +30,7 @@ struct WorkbenchCommand: ParsableCommand {
         var config = try experiment.config()
         release.apply(to: &config)
         try config.validate()
-        WorkbenchApp(config: config, classifierFile: release.classifierFile, ascii: ascii).run()
+        WorkbenchApp(config: config, classifierFile: release.classifierFile, ascii: ascii,
+                     outputFolder: URL(fileURLWithPath: out)).run()
     }
 }

@@ -74,7 +74,9 @@ final class WorkbenchTests: XCTestCase {
     }
 
     func testFacesCurvesTruncationResizeAndQuit() throws {
-        try start("--private-classes 6 --width 4 --epochs-classifier 3 --epochs-inversion 3")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-workbench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        try start("--private-classes 6 --width 4 --epochs-classifier 3 --epochs-inversion 3 --out \(output.path)")
         var shown = try waitFor("faces and the released vector") { $0.contains("what the attacker sees") && $0.contains("▀") }
         XCTAssert(shown.contains("Classifier") && shown.contains("Inversion") && shown.contains("qQuit"))
         XCTAssert(shown.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille curves drawn")
@@ -87,6 +89,16 @@ final class WorkbenchTests: XCTestCase {
             shown = try waitFor("top-\(expected) bars") { self.bars($0) == expected && $0.contains("ready") }
         }
         XCTAssert(shown.contains("top-1"))
+
+        // e exports the view, s saves the run folder.
+        try tmux(["send-keys", "-t", session, "e"])
+        _ = try waitFor("the export") { $0.contains("exported") }
+        XCTAssert(FileManager.default.fileExists(atPath: output.appendingPathComponent("view-1-victims.png").path))
+        try tmux(["send-keys", "-t", session, "s"])
+        _ = try waitFor("the save") { $0.contains("saved the run folder") }
+        for name in ["config.json", "metrics.csv", "classifier.safetensors", "inversion.safetensors", "reconstructions_test.png"] {
+            XCTAssert(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), "missing \(name)")
+        }
 
         try tmux(["send-keys", "-t", session, "?"])
         XCTAssert(try waitFor("help") { $0.contains("pause or resume training") }.contains("q       quit"))
