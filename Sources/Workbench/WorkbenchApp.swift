@@ -227,8 +227,11 @@ public final class WorkbenchApp {
                      x: gallery.x, y: gallery.y, style: Style(foreground: 250), limit: gallery.x + gallery.width)
         let count = victims.truths.count
         let cellWidth = max(4, (gallery.width - 1) / max(count, 1))
-        let imageRows = max(2, (gallery.height - 2) / 2)
         let size = victims.truths.height
+        // Rows an image takes at this width, so reconstructions sit right under their victims.
+        let fitted = GreyImageWidget(pixels: [], width: size, height: size)
+            .fittedSize(in: Rect(x: 0, y: 0, width: cellWidth - 1, height: max(2, (gallery.height - 2) / 2)))
+        let imageRows = fitted.rows
         let pixels = size * size
         for index in 0..<count {
             let x = gallery.x + index * cellWidth
