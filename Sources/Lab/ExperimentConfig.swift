@@ -81,24 +81,46 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         }
     }
 
-    /// The preset called `name` in the first presets folder found: $INVERTLAB_ASSETS/presets, ./Assets/presets, or
-    /// Assets/presets above the running executable (a build folder inside the checkout).
+    /// The preset called `name` in the first presets folder found (see `assetFile`).
     public static func preset(named name: String) throws -> ExperimentConfig {
-        var folders: [URL] = []
-        if let assets = ProcessInfo.processInfo.environment["INVERTLAB_ASSETS"] {
-            folders.append(URL(fileURLWithPath: assets).appendingPathComponent("presets"))
+        guard let file = assetFile("presets/\(name).json") else {
+            throw ConfigurationError("no preset '\(name)' in \(assetFolders.map { $0.appendingPathComponent("presets").path }.joined(separator: ", "))")
         }
-        folders.append(URL(fileURLWithPath: "Assets/presets"))
+        return try load(preset: file)
+    }
+
+    /// Where assets are looked for: $INVERTLAB_ASSETS, ./Assets, and Assets above the running executable (a build
+    /// folder inside the checkout).
+    static var assetFolders: [URL] {
+        var folders: [URL] = []
+        if let assets = ProcessInfo.processInfo.environment["INVERTLAB_ASSETS"] { folders.append(URL(fileURLWithPath: assets)) }
+        folders.append(URL(fileURLWithPath: "Assets"))
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {
-            folders.append(directory.appendingPathComponent("Assets/presets"))
+            folders.append(directory.appendingPathComponent("Assets"))
             directory = directory.deletingLastPathComponent()
         }
-        for folder in folders {
-            let file = folder.appendingPathComponent("\(name).json")
-            if FileManager.default.fileExists(atPath: file.path) { return try load(preset: file) }
-        }
-        throw ConfigurationError("no preset '\(name)' in \(folders.map(\.path).joined(separator: ", "))")
+        return folders
+    }
+
+    /// The first existing file at `path` inside an assets folder.
+    public static func assetFile(_ path: String) -> URL? {
+        assetFolders.map { $0.appendingPathComponent(path) }.first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// The classifier shipped in Assets for the classroom preset (made by `make classroom-model`), when the
+    /// settings that shape the classifier are the preset's (the release and the attacker's choices may differ)
+    /// and the file is there.
+    public var shippedClassifier: URL? {
+        var classifierSettings = self
+        let preset = ExperimentConfig()
+        classifierSettings.aux = preset.aux
+        classifierSettings.distinct = preset.distinct
+        classifierSettings.truncation = preset.truncation
+        classifierSettings.trainTruncation = preset.trainTruncation
+        classifierSettings.epochsInversion = preset.epochsInversion
+        guard classifierSettings == preset else { return nil }
+        return ExperimentConfig.assetFile("models/classroom-faces-classifier.safetensors")
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -23,6 +23,9 @@ struct WorkbenchCommand: ParsableCommand {
     @Option(help: "Where s saves the run folder and e exports views.")
     var out = "runs/workbench"
 
+    @Flag(help: "Train the classifier live even where a pre-trained one ships (the classroom preset).")
+    var retrain = false
+
     @Flag(help: "Draw faces with an ASCII ramp instead of 256-colour half blocks.")
     var ascii = false
 
@@ -30,7 +33,9 @@ struct WorkbenchCommand: ParsableCommand {
         var config = try experiment.config()
         release.apply(to: &config)
         try config.validate()
-        WorkbenchApp(config: config, classifierFile: release.classifierFile, ascii: ascii,
+        // The classroom preset starts from the classifier in Assets, so the attack begins within seconds.
+        let classifier = release.classifierFile ?? (retrain ? nil : config.shippedClassifier)
+        WorkbenchApp(config: config, classifierFile: classifier, ascii: ascii,
                      outputFolder: URL(fileURLWithPath: out)).run()
     }
 }
