@@ -84,7 +84,7 @@ public final class Experiment {
     /// checkpoint stays and training stops.
     private func checkpoint(_ model: Sequential, as name: String) throws {
         guard let runFolder else { return }
-        guard model.parameters.allSatisfy({ $0.value.values.allSatisfy(\.isFinite) }) else {
+        guard model.parameters.allSatisfy({ $0.value.isFinite }) else {
             throw DivergenceError(description: "the \(name)'s weights became NaN or infinite; \(name).safetensors keeps the last good epoch")
         }
         try runFolder.saveModel(model, as: name)
@@ -156,6 +156,15 @@ public final class Experiment {
         let indices = Array(0..<min(count, set.count))
         let vectors = try api.query(set, indices, policy: policy ?? victimPolicy)
         return (vectors, try (model ?? inversion).reconstruct(vectors))
+    }
+
+    /// The victims' MSE after the configured inversion model's last epoch, without evaluating again; evaluated
+    /// when no epoch was recorded (a model trained for 0 epochs).
+    public func finalVictimErrors() throws -> (train: Double, test: Double) {
+        for event in history.reversed() {
+            if case let .inversionEpoch(_, _, train, test) = event { return (train, test) }
+        }
+        return try victimErrors()
     }
 
     /// Per-pixel MSE of the reconstructions of every classifier-train and classifier-test victim released under

@@ -80,6 +80,11 @@ public final class Tensor: @unchecked Sendable {
         set { pointer[index] = newValue }
     }
 
+    /// Whether every value is finite (no NaN or infinity), read in place.
+    public var isFinite: Bool {
+        UnsafeBufferPointer(start: pointer, count: count).allSatisfy(\.isFinite)
+    }
+
     /// Sets every value to `value`.
     public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
 

@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand {
         let trainAccuracy = try lab.classifier.accuracy(on: lab.split.classifierTrain)
         let testAccuracy = try lab.classifier.accuracy(on: lab.split.classifierTest)
         try lab.trainInversion()
-        let (mseTrain, mseTest) = try lab.victimErrors()
+        let (mseTrain, mseTest) = try lab.finalVictimErrors()
         let jointResult = try joint.map { weight in
             let result = try lab.jointAttack(weight: weight, epochs: config.epochsClassifier)
             return RunResult.Joint(weight: weight, testAccuracy: result.testAccuracy, mseVictimTrain: result.train,
