@@ -98,11 +98,12 @@ public final class LabSession: @unchecked Sendable {
     /// Releases the victims under `policy` and reconstructs them at once with the current model; when training is
     /// aligned, then switches to the model aligned with `policy` (trained in the background, or reused).
     public func setVictimPolicy(_ policy: ReleasePolicy) {
-        enqueue { lab in
+        // The instant part runs between training steps, so it does not wait for a model's training to end.
+        enqueueBetweenSteps { lab in
             self.locked { self.policy = policy }
             if let model = self.currentModel { try self.render(lab, with: model) }
-            try self.render(lab)
         }
+        enqueue { lab in try self.render(lab) }
     }
 
     /// Switches the attacker's background knowledge or training release ("aligned", "all" or a policy), training
@@ -248,8 +249,8 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
-    /// Runs `action` on the session thread at the next step, or at once when idle: saving must not wait for a
-    /// model's training to end.
+    /// Runs `action` on the session thread at the next step, or at once when idle: saving and re-rendering must not
+    /// wait for a model's training to end.
     private func enqueueBetweenSteps(_ action: @escaping (Experiment) throws -> Void) {
         locked {
             urgent.append(action)

@@ -73,5 +73,11 @@ final class LabSessionTests: XCTestCase {
         XCTAssert(sawEpoch)
         XCTAssertEqual(session.currentState, .training)
         XCTAssertEqual(try XCTUnwrap(session.currentVictims).reconstructions.shape, [2, 1, 32, 32])
+        // A new victim k re-renders during training, without waiting for it to end.
+        session.setVictimPolicy(.topK(1))
+        let rerendered = Date().addingTimeInterval(60)
+        while session.currentVictims?.policy != .topK(1) && Date() < rerendered { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(session.currentVictims?.policy, .topK(1))
+        XCTAssertEqual(session.currentState, .training)
     }
 }
