@@ -80,6 +80,10 @@ let package = Package(
             dependencies: ["Terminal"]
         ),
         .testTarget(
+            name: "WorkbenchTests",
+            dependencies: ["Workbench", "Terminal", "Lab"]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["invertlab", "NeuralNet"]
         ),

@@ -17,7 +17,8 @@ public final class Experiment {
     public let trainingPolicy: ReleasePolicy
     /// Where checkpoints and results go, when set.
     public let runFolder: RunFolder?
-    private let observe: (LabEvent) throws -> Void
+    /// Told of every stage, step and epoch; a front end that takes over a prepared experiment sets its own.
+    public var observe: (LabEvent) throws -> Void
     private var rng: RandomGenerator
     /// The inversion model being trained right now, for snapshots between its epochs.
     public private(set) var inversionInTraining: InversionTrainer?
@@ -112,6 +113,25 @@ public final class Experiment {
         return set
     }
 
+    /// Takes a trained inversion model from `file` as the model of auxiliary set `spec` and the configured training
+    /// release, so that it is used instead of training one. The error names the option and the expected shape.
+    public func adoptInversion(from file: URL, auxiliary spec: String) throws {
+        let trainer = InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
+                                       trainingPolicy: trainingPolicy, seed: config.seed &+ 3)
+        do { try trainer.model.loadState(from: file) } catch {
+            throw ConfigurationError("--inversion: \(error) (the settings ask for a \(config.size) px inversion model of width \(config.width) for \(config.privateClasses) classes)")
+        }
+        trainedInversions[Experiment.inversionKey(spec, trainingPolicy)] = trainer
+        if spec == config.aux { inversion = trainer }
+    }
+
+    /// Whether the inversion model of auxiliary set `spec` and `trainingPolicy` exists already.
+    public func hasInversionModel(auxiliary spec: String, trainingPolicy: ReleasePolicy) -> Bool {
+        trainedInversions[Experiment.inversionKey(spec, trainingPolicy)] != nil
+    }
+
+    private static func inversionKey(_ spec: String, _ trainingPolicy: ReleasePolicy) -> String { "\(spec)|\(trainingPolicy)" }
+
     /// Trains the configured inversion model (auxiliary set and training release from the settings).
     public func trainInversion() throws {
         inversion = try inversionModel(auxiliary: config.aux, trainingPolicy: trainingPolicy, recordHistory: true)
@@ -121,7 +141,7 @@ public final class Experiment {
     /// for the configured epochs the first time, reused afterwards.
     public func inversionModel(auxiliary spec: String, trainingPolicy: ReleasePolicy,
                                recordHistory: Bool = false) throws -> InversionTrainer {
-        let key = "\(spec)|\(trainingPolicy)"
+        let key = Experiment.inversionKey(spec, trainingPolicy)
         if let trained = trainedInversions[key] { return trained }
         let set = try auxiliarySet(spec)
         let trainer = InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,

@@ -89,6 +89,13 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         return try load(preset: file)
     }
 
+    /// The names of the presets in the first presets folder found, sorted.
+    public static var presetNames: [String] {
+        guard let folder = assetFile("presets"),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        return names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
     /// Where assets are looked for: $INVERTLAB_ASSETS, ./Assets, and Assets above the running executable (a build
     /// folder inside the checkout).
     static var assetFolders: [URL] {
@@ -108,18 +115,23 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         assetFolders.map { $0.appendingPathComponent(path) }.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
+    /// The settings that shape the target classifier: these, with the release and the attacker's choices (auxiliary
+    /// sets, truncations, inversion epochs) at their defaults. Two configs with equal ones train the same classifier.
+    public var classifierSettings: ExperimentConfig {
+        var settings = self
+        let defaults = ExperimentConfig()
+        settings.aux = defaults.aux
+        settings.distinct = defaults.distinct
+        settings.truncation = defaults.truncation
+        settings.trainTruncation = defaults.trainTruncation
+        settings.epochsInversion = defaults.epochsInversion
+        return settings
+    }
+
     /// The classifier shipped in Assets for the classroom preset (made by `make classroom-model`), when the
-    /// settings that shape the classifier are the preset's (the release and the attacker's choices may differ)
-    /// and the file is there.
+    /// settings that shape the classifier are the preset's and the file is there.
     public var shippedClassifier: URL? {
-        var classifierSettings = self
-        let preset = ExperimentConfig()
-        classifierSettings.aux = preset.aux
-        classifierSettings.distinct = preset.distinct
-        classifierSettings.truncation = preset.truncation
-        classifierSettings.trainTruncation = preset.trainTruncation
-        classifierSettings.epochsInversion = preset.epochsInversion
-        guard classifierSettings == preset else { return nil }
+        guard classifierSettings == ExperimentConfig() else { return nil }
         return ExperimentConfig.assetFile("models/classroom-faces-classifier.safetensors")
     }
 

@@ -12,19 +12,6 @@ public final class LabSession: @unchecked Sendable {
         case failed(String)
     }
 
-    /// The victims shown: their images, released vectors and reconstructions under the current settings.
-    public struct Victims: Sendable {
-        public let truths: ImageSet
-        public let vectors: Tensor
-        public let reconstructions: Tensor
-        public let policy: ReleasePolicy
-        public let auxiliary: String
-        public let trainingPolicy: ReleasePolicy
-        public let mse: (train: Double, test: Double)
-        /// The model's image for a one-hot vector of each class (training class inference), `[classes, 1, size, size]`.
-        public let classImages: Tensor
-    }
-
     private let condition = NSCondition()
     private var state = State.preparing
     private var pending: [LabEvent] = []
@@ -36,28 +23,42 @@ public final class LabSession: @unchecked Sendable {
     private var finished = false
     private var pauseRequested = false
     private var victims: Victims?
+    private var sweepRows: [SweepRow] = []
+    private var loadedClassifier: (train: Double, test: Double)?
     /// The inversion model the victims were last rendered with, and the experiment (both used only on the session
     /// thread).
     private var currentModel: InversionTrainer?
-    private var experiment: Experiment?
-    private var thread: Thread?
+    private let experiment: Experiment
     /// How many victims of the test split are shown.
     public let victimCount: Int
     private var policy: ReleasePolicy?
     private var auxiliary: String
     private var trainingPolicyText: String
 
-    /// Starts preparing and training `config` on a new thread at once.
-    public init(_ config: ExperimentConfig, classifierFile: URL? = nil, victimCount: Int = 8) {
+    /// Takes over a prepared experiment (data loaded, settings checked) and starts on a new thread at once: trains
+    /// the classifier when `trainClassifier` (otherwise it was loaded), then the inversion model, unless one was
+    /// adopted. The session becomes the experiment's observer.
+    public init(_ lab: Experiment, trainClassifier: Bool, victimCount: Int = 8) {
         self.victimCount = victimCount
-        auxiliary = config.aux
-        trainingPolicyText = config.trainTruncation
+        experiment = lab
+        auxiliary = lab.config.aux
+        trainingPolicyText = lab.config.trainTruncation
+        lab.observe = { [unowned self] event in try self.report(event) }
         // The thread keeps the session alive until it ends (after `cancel`).
-        let thread = Thread { self.work(config, classifierFile: classifierFile) }
+        let thread = Thread { self.work(trainClassifier: trainClassifier) }
         thread.stackSize = 8 << 20
-        self.thread = thread
         thread.start()
     }
+
+    /// Loads the data of `config` on the calling thread (so bad settings throw here, before anything starts), then
+    /// starts as `init(_:trainClassifier:victimCount:)` does.
+    public convenience init(_ config: ExperimentConfig, classifierFile: URL? = nil, victimCount: Int = 8) throws {
+        self.init(try Experiment(config, classifierFile: classifierFile), trainClassifier: classifierFile == nil,
+                  victimCount: victimCount)
+    }
+
+    /// The settings of the experiment.
+    public var config: ExperimentConfig { experiment.config }
 
     /// The current state.
     public var currentState: State { locked { state } }
@@ -72,6 +73,12 @@ public final class LabSession: @unchecked Sendable {
 
     /// The newest victims' reconstructions, once an inversion model exists.
     public var currentVictims: Victims? { locked { victims } }
+
+    /// The rows of the latest truncation sweep, as far as it has come.
+    public var currentSweep: [SweepRow] { locked { sweepRows } }
+
+    /// A loaded classifier's accuracy on the private train and test split, once measured.
+    public var loadedClassifierAccuracy: (train: Double, test: Double)? { locked { loadedClassifier } }
 
     public func pause() { locked { pauseRequested = true } }
 
@@ -118,6 +125,29 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
+    /// Reconstructs the victims under each of `policies`, one row a policy, as in the paper's truncation figure.
+    /// With aligned training each row uses the model trained on its own policy (trained in the background when
+    /// missing, so rows appear one by one); otherwise every row uses the current model.
+    public func sweep(_ policies: [ReleasePolicy]) {
+        locked { sweepRows = [] }
+        enqueue { lab in
+            for policy in policies {
+                let model = try self.isAligned ? lab.inversionModel(auxiliary: self.locked { self.auxiliary }, trainingPolicy: policy)
+                    : self.currentModel ?? lab.inversion
+                let (_, images) = try lab.reconstructions(of: lab.split.classifierTest, count: self.victimCount, policy: policy, by: model)
+                let errors = try lab.victimErrors(of: model, policy: policy)
+                self.locked {
+                    self.sweepRows.append(SweepRow(policy: policy, trainingPolicy: model.trainingPolicy, reconstructions: images,
+                                                   mse: errors))
+                }
+            }
+            // Models trained for the sweep showed their epochs on the way; the victims go back to the current one.
+            try self.render(lab)
+        }
+    }
+
+    private var isAligned: Bool { locked { trainingPolicyText == "aligned" } }
+
     /// Writes the run folder (config.json, metrics.csv, both models, reconstruction and class grids) between steps;
     /// a `.stage` event says where, or what went wrong.
     public func save(to folder: URL) {
@@ -155,12 +185,17 @@ public final class LabSession: @unchecked Sendable {
 
     // MARK: - The session thread
 
-    private func work(_ config: ExperimentConfig, classifierFile: URL?) {
+    private func work(trainClassifier: Bool) {
+        let lab = experiment
         do {
-            let lab = try Experiment(config, classifierFile: classifierFile) { event in try self.report(event) }
-            experiment = lab
             set(.training)
-            if classifierFile == nil { try lab.trainClassifier() }
+            if trainClassifier {
+                try lab.trainClassifier()
+            } else {
+                try report(.stage("measuring the loaded classifier"))
+                let accuracy = (try lab.classifier.accuracy(on: lab.split.classifierTrain), try lab.classifier.accuracy(on: lab.split.classifierTest))
+                locked { loadedClassifier = accuracy }
+            }
             try render(lab)
             set(.ready)
             // Idle: run commands as they come, until cancelled.
@@ -194,8 +229,8 @@ public final class LabSession: @unchecked Sendable {
     private func report(_ event: LabEvent) throws {
         locked { pending.append(event) }
         try runUrgentActions()
-        if case let .inversionEpoch(_, _, train, test) = event, let lab = experiment, let model = lab.inversionInTraining {
-            try render(lab, with: model, knownErrors: (train, test))
+        if case let .inversionEpoch(_, _, train, test) = event, let model = experiment.inversionInTraining {
+            try render(experiment, with: model, knownErrors: (train, test))
         }
         condition.lock()
         defer { condition.unlock() }
@@ -209,12 +244,11 @@ public final class LabSession: @unchecked Sendable {
     }
 
     private func runUrgentActions() throws {
-        guard let lab = experiment else { return }
         let actions: [(Experiment) throws -> Void] = locked {
             defer { urgent.removeAll() }
             return urgent
         }
-        for action in actions { try action(lab) }
+        for action in actions { try action(experiment) }
     }
 
     /// Trains (or reuses) the inversion model for the current settings and reconstructs the victims.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Lab
 import NeuralNet
+import Workbench
 
 /// `invertlab bench`: training-step speed of the engine, optionally beside PyTorch's figures from the same run.
 struct BenchCommand: ParsableCommand {
@@ -34,6 +36,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "JSON written by bench/pytorch_reference.py --json, to print PyTorch's figures and the ratio.")
     var reference: String?
+
+    @Flag(inversion: .prefixedNo, help: "Also measure the classroom classifier's training headless and while the workbench draws.")
+    var workbench = true
 
     func parsedConfigs() throws -> [BenchConfig] {
         guard let configs else { return BenchConfig.standard }
@@ -75,12 +80,28 @@ struct BenchCommand: ParsableCommand {
             if !json { printRow(figures, config: config, sgemm: sgemm, pytorch: pytorch?.figures(for: config)) }
         }
         for (title, layers) in collected { printProfile(title, layers) }
+        let drawing = try workbench ? measureDrawingOverhead() : nil
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(BenchReport(batch: batch, sgemmGflops: sgemm, configs: results)),
-                         as: UTF8.self))
+            let report = BenchReport(batch: batch, sgemmGflops: sgemm, configs: results, workbench: drawing)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
+    }
+
+    /// The classroom preset's classifier training, headless and with the workbench drawing; the target is 90%.
+    private func measureDrawingOverhead() throws -> WorkbenchFigures {
+        var config = try ExperimentConfig.preset(named: "classroom-faces")
+        config.epochsClassifier = 1000
+        let window = max(4, 2 * seconds)
+        let (headless, drawing) = try DrawingOverhead.measure(config, seconds: window)
+        let figures = WorkbenchFigures(headlessImagesPerSecond: headless * Double(config.batch),
+                                       drawingImagesPerSecond: drawing * Double(config.batch))
+        if !json {
+            print(String(format: "workbench: classroom classifier training %.1f img/s headless, %.1f img/s while drawing 15 frames/s = %.0f%%",
+                         figures.headlessImagesPerSecond, figures.drawingImagesPerSecond, 100 * figures.ratio))
+        }
+        return figures
     }
 
     private func printProfile(_ title: String, _ layers: LayerProfile) {

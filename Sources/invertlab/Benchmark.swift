@@ -38,13 +38,25 @@ struct ConfigFigures: Codable {
     let attack: StepFigures
 }
 
+/// Training speed without and with the workbench drawing.
+struct WorkbenchFigures: Codable {
+    let headlessImagesPerSecond: Double
+    let drawingImagesPerSecond: Double
+    var ratio: Double { drawingImagesPerSecond / headlessImagesPerSecond }
+
+    enum CodingKeys: String, CodingKey {
+        case headlessImagesPerSecond = "headless_images_per_second", drawingImagesPerSecond = "drawing_images_per_second"
+    }
+}
+
 /// The whole benchmark run.
 struct BenchReport: Codable {
     let batch: Int
     let sgemmGflops: Double
     let configs: [ConfigFigures]
+    let workbench: WorkbenchFigures?
 
-    enum CodingKeys: String, CodingKey { case batch, sgemmGflops = "sgemm_gflops", configs }
+    enum CodingKeys: String, CodingKey { case batch, sgemmGflops = "sgemm_gflops", configs, workbench }
 }
 
 /// Times training steps of the paper's models at batch `batch`.

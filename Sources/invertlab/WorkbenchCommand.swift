@@ -26,16 +26,24 @@ struct WorkbenchCommand: ParsableCommand {
     @Flag(help: "Train the classifier live even where a pre-trained one ships (the classroom preset).")
     var retrain = false
 
+    @Option(help: ArgumentHelp(
+        "Open this trained inversion model (safetensors) instead of training one.",
+        discussion: "It is taken as trained on the --aux set with vectors released as --train-truncation says; with --inversion that defaults to all (full vectors)."))
+    var inversion: String?
+
     @Flag(help: "Draw faces with an ASCII ramp instead of 256-colour half blocks.")
     var ascii = false
 
     func run() throws {
         var config = try experiment.config()
+        if inversion != nil { config.trainTruncation = "all" }
         release.apply(to: &config)
         try config.validate()
+        // The data and any model files are read before the screen opens, so bad input is reported on a normal terminal.
         // The classroom preset starts from the classifier in Assets, so the attack begins within seconds.
-        let classifier = release.classifierFile ?? (retrain ? nil : config.shippedClassifier)
-        WorkbenchApp(config: config, classifierFile: classifier, ascii: ascii,
-                     outputFolder: URL(fileURLWithPath: out)).run()
+        let launch = WorkbenchLaunch(config: config, presetName: experiment.preset, classifierFile: release.classifierFile,
+                                     inversionFile: inversion.map { URL(fileURLWithPath: $0) }, retrain: retrain)
+        let session = try launch.startSession()
+        WorkbenchApp(launch: launch, session: session, ascii: ascii, outputFolder: URL(fileURLWithPath: out)).run()
     }
 }

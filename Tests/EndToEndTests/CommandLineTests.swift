@@ -65,4 +65,19 @@ final class CommandLineTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("r.npy")), "a failed run writes no output")
     }
+
+    func testTheWorkbenchRejectsBadInputBeforeOpeningTheScreen() throws {
+        let cases: [([String], String)] = [
+            (["--data", path("no-such-faces")], "no-such-faces: does not exist"),
+            (["--aux", path("no-such-aux")], "no-such-aux: does not exist"),
+            (["--private-classes", "6", "--width", "4", "--inversion", path("missing.safetensors")], "--inversion"),
+            (["--truncation", "top3"], "--truncation 'top3'"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try runInvertlab(arguments)
+            XCTAssertEqual(result.status, 1, arguments.joined(separator: " "))
+            XCTAssert(result.output.contains(expected), "'\(expected)' missing from: \(result.output)")
+            XCTAssertFalse(result.output.contains("\u{1b}["), "no screen was opened: \(result.output)")
+        }
+    }
 }

@@ -63,7 +63,7 @@ final class WorkbenchTests: XCTestCase {
             .deletingLastPathComponent().path
         try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30",
                   // Like an interactive shell, the wrapper ignores Ctrl-C itself; invertlab installs its own handler.
-                  "trap '' INT; cd \(root) && \(invertlabBinary.path) \(options); echo EXITED $?; sleep 60"])
+                  "trap '' INT; ulimit -c 0; cd \(root) && \(invertlabBinary.path) \(options); echo EXITED $?; sleep 60"])
     }
 
     /// The lines of the released-vector panel that show a bar.
@@ -90,6 +90,14 @@ final class WorkbenchTests: XCTestCase {
         }
         XCTAssert(shown.contains("top-1"))
 
+        // w shows the truncation sweep, o the setup screen.
+        try tmux(["send-keys", "-t", session, "w"])
+        shown = try waitFor("the sweep's rows") { $0.contains("k top-1") && $0.contains("k full") && $0.contains("ready") }
+        XCTAssertEqual(shown.components(separatedBy: "MSE 0.").count - 1, 5)
+        try tmux(["send-keys", "-t", session, "o"])
+        XCTAssert(try waitFor("the setup screen") { $0.contains("Setup:") }.contains("victims' release"))
+        try tmux(["send-keys", "-t", session, "Escape", "Escape"])
+
         // e exports the view, s saves the run folder.
         try tmux(["send-keys", "-t", session, "e"])
         _ = try waitFor("the export") { $0.contains("exported") }
@@ -114,6 +122,24 @@ final class WorkbenchTests: XCTestCase {
         shown = try waitFor("the program to end") { $0.contains("EXITED") }
         XCTAssert(shown.contains("EXITED 0"), shown)
         XCTAssertFalse(shown.contains("qQuit"), "the terminal is restored: the workbench's screen is gone")
+    }
+
+    func testTerminationAndCrashSignalsRestoreTheTerminal() throws {
+        for (signal, status) in [("TERM", 143), ("SEGV", 139)] {
+            let marker = "signal-\(signal)-\(UUID().uuidString.prefix(8))"
+            try start("--private-classes 6 --width 4 --epochs-classifier 500 --out /tmp/\(marker)")
+            _ = try waitFor("training") { $0.contains("classifier epoch") }
+            // The invertlab process only: the shell around it has the marker in its command line too.
+            let kill = Process()
+            kill.executableURL = URL(fileURLWithPath: "/bin/bash")
+            kill.arguments = ["-c", "for p in $(pgrep -f \(marker)); do [ \"$(cat /proc/$p/comm)\" = invertlab ] && kill -\(signal) $p; done"]
+            try kill.run()
+            kill.waitUntilExit()
+            let shown = try waitFor("the program to end on SIG\(signal)") { $0.contains("EXITED") }
+            XCTAssert(shown.contains("EXITED \(status)"), shown)
+            XCTAssertFalse(shown.contains("qQuit"), "SIG\(signal): the terminal is restored")
+            try tmux(["kill-session", "-t", session])
+        }
     }
 
     func testControlCDuringTrainingRestoresTheTerminal() throws {

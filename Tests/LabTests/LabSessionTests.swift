@@ -17,7 +17,7 @@ final class LabSessionTests: XCTestCase {
     }
 
     func testTrainsRendersVictimsAndReusesModels() throws {
-        let session = LabSession(tinyConfig(), victimCount: 4)
+        let session = try LabSession(tinyConfig(), victimCount: 4)
         defer { session.cancel() }
         XCTAssertEqual(session.waitUntilSettled(timeout: 120), .ready)
         let events = session.takeEvents()
@@ -43,7 +43,7 @@ final class LabSessionTests: XCTestCase {
     func testPauseHoldsTrainingAndCancelEndsIt() throws {
         var config = tinyConfig()
         config.epochsClassifier = 200
-        let session = LabSession(config)
+        let session = try LabSession(config)
         // Wait for training to start, then pause.
         let deadline = Date().addingTimeInterval(60)
         while session.currentState != .training && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
@@ -62,7 +62,7 @@ final class LabSessionTests: XCTestCase {
     func testVictimsAppearWhileTheInversionModelTrains() throws {
         var config = tinyConfig()
         config.epochsInversion = 300
-        let session = LabSession(config, victimCount: 2)
+        let session = try LabSession(config, victimCount: 2)
         defer { session.cancel() }
         let deadline = Date().addingTimeInterval(120)
         var sawEpoch = false

@@ -1,0 +1,178 @@
+import Foundation
+import Lab
+
+/// The setup screen's settings: an edited copy of the experiment's settings, one field selected, each field changed
+/// by stepping through its usual values or by typing one. It knows which changes apply at once (the release and the
+/// attacker's choices) and which restart training (everything that shapes the classifier).
+struct SetupForm {
+    /// The settings the form shows, in screen order.
+    enum Field: CaseIterable {
+        case preset, data, privateClasses, auxiliary, victimRelease, trainingRelease, size, width
+        case epochsClassifier, epochsInversion, seed
+
+        var label: String {
+            switch self {
+            case .preset: "preset"
+            case .data: "data set"
+            case .privateClasses: "private classes"
+            case .auxiliary: "auxiliary set"
+            case .victimRelease: "victims' release"
+            case .trainingRelease: "training release"
+            case .size: "image size"
+            case .width: "model width"
+            case .epochsClassifier: "classifier epochs"
+            case .epochsInversion: "inversion epochs"
+            case .seed: "seed"
+            }
+        }
+
+        /// What the field means, shown under the form while it is selected.
+        var hint: String {
+            switch self {
+            case .preset: "a whole set of settings from Assets/presets; ←→ loads the next one"
+            case .data: "synthetic-faces or a path: image folder, IDX, CSV, NPY/NPZ, CIFAR (Enter to type)"
+            case .privateClasses: "the first N classes are the classifier's private people"
+            case .auxiliary: "the attacker's background knowledge: same, generic, distinct, aligned, augmented or a path"
+            case .victimRelease: "what the service releases: top-k, all, label, round:D, noise:S, threshold:T"
+            case .trainingRelease: "the attacker's training vectors: aligned with the victims' release, all, or a policy"
+            case .size: "image side in pixels"
+            case .width: "channel width of both models (the paper: 128)"
+            case .epochsClassifier: "passes over the private training images"
+            case .epochsInversion: "passes over the auxiliary images"
+            case .seed: "seed of every random choice"
+            }
+        }
+
+        /// Whether a change applies to the running session (otherwise training restarts).
+        var appliesLive: Bool { [.auxiliary, .victimRelease, .trainingRelease].contains(self) }
+    }
+
+    /// The settings as edited.
+    private(set) var config: ExperimentConfig
+    /// The preset last loaded from the form, if any.
+    private(set) var presetName: String
+    var selected = Field.preset
+    /// The text being typed into the selected field, while typing.
+    var typing: String?
+
+    init(_ config: ExperimentConfig, presetName: String) {
+        self.config = config
+        self.presetName = presetName
+    }
+
+    static let auxiliaryChoices = ["same", "generic", "distinct", "aligned", "augmented"]
+    static let releaseChoices = ["1", "2", "3", "5", "10", "all", "label", "round:2", "round:1", "noise:0.05", "threshold:0.1"]
+    static let trainingChoices = ["aligned", "all"]
+    static let widthChoices = [4, 8, 16, 32, 64, 128]
+    static let epochChoices = [0, 1, 2, 3, 5, 10, 15, 20, 30, 40, 60, 100, 200]
+
+    /// The value shown for `field`.
+    func value(of field: Field) -> String {
+        switch field {
+        case .preset: presetName
+        case .data: config.data
+        case .privateClasses: String(config.privateClasses)
+        case .auxiliary: config.aux
+        case .victimRelease: config.truncation
+        case .trainingRelease: config.trainTruncation
+        case .size: String(config.size)
+        case .width: String(config.width)
+        case .epochsClassifier: String(config.epochsClassifier)
+        case .epochsInversion: String(config.epochsInversion)
+        case .seed: String(config.seed)
+        }
+    }
+
+    mutating func moveSelection(by offset: Int) {
+        let fields = Field.allCases
+        let index = fields.firstIndex(of: selected)!
+        selected = fields[max(0, min(fields.count - 1, index + offset))]
+    }
+
+    /// Steps the selected field to its next (or previous) usual value; `presets` are the names to cycle through.
+    mutating func step(forward: Bool, presets: [String] = ExperimentConfig.presetNames) throws {
+        let offset = forward ? 1 : -1
+        switch selected {
+        case .preset:
+            guard !presets.isEmpty else { throw ConfigurationError("no presets found in Assets/presets") }
+            let name = SetupForm.cycle(presetName, through: presets, offset: offset)
+            config = try ExperimentConfig.preset(named: name)
+            presetName = name
+        case .data: break
+        case .privateClasses: config.privateClasses = max(2, config.privateClasses + offset)
+        case .auxiliary: config.aux = SetupForm.cycle(config.aux, through: SetupForm.auxiliaryChoices, offset: offset)
+        case .victimRelease: config.truncation = SetupForm.cycle(config.truncation, through: SetupForm.releaseChoices, offset: offset)
+        case .trainingRelease:
+            config.trainTruncation = SetupForm.cycle(config.trainTruncation, through: SetupForm.trainingChoices, offset: offset)
+        case .size: config.size = config.size == 32 ? 64 : 32
+        case .width: config.width = SetupForm.step(config.width, through: SetupForm.widthChoices, offset: offset)
+        case .epochsClassifier:
+            config.epochsClassifier = SetupForm.step(config.epochsClassifier, through: SetupForm.epochChoices, offset: offset)
+        case .epochsInversion:
+            config.epochsInversion = SetupForm.step(config.epochsInversion, through: SetupForm.epochChoices, offset: offset)
+        case .seed: config.seed = offset > 0 ? config.seed &+ 1 : config.seed &- 1
+        }
+    }
+
+    /// Sets the selected field from typed text; the error names the field and what it takes.
+    mutating func set(typed text: String) throws {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        func number(_ minimum: Int) throws -> Int {
+            guard let value = Int(text), value >= minimum else {
+                throw ConfigurationError("\(selected.label) must be a whole number of at least \(minimum), not '\(text)'")
+            }
+            return value
+        }
+        switch selected {
+        case .preset:
+            config = try ExperimentConfig.preset(named: text)
+            presetName = text
+        case .data:
+            guard !text.isEmpty else { throw ConfigurationError("data set must be synthetic-faces or a path") }
+            config.data = text
+        case .privateClasses: config.privateClasses = try number(2)
+        case .auxiliary:
+            guard !text.isEmpty else { throw ConfigurationError("auxiliary set must be a kind or a path") }
+            config.aux = text
+        case .victimRelease:
+            guard ReleasePolicy(text) != nil else {
+                throw ConfigurationError("victims' release '\(text)' is not all, a number k, round:D, label, noise:S or threshold:T")
+            }
+            config.truncation = text
+        case .trainingRelease:
+            guard text == "aligned" || ReleasePolicy(text) != nil else {
+                throw ConfigurationError("training release '\(text)' is not aligned, all or a policy")
+            }
+            config.trainTruncation = text
+        case .size:
+            guard [32, 64].contains(Int(text)) else { throw ConfigurationError("image size must be 32 or 64, not '\(text)'") }
+            config.size = Int(text)!
+        case .width: config.width = try number(1)
+        case .epochsClassifier: config.epochsClassifier = try number(0)
+        case .epochsInversion: config.epochsInversion = try number(0)
+        case .seed:
+            guard let seed = UInt64(text) else { throw ConfigurationError("seed must be a whole number, not '\(text)'") }
+            config.seed = seed
+        }
+    }
+
+    /// The fields whose value differs from `applied`.
+    func changedFields(from applied: ExperimentConfig) -> [Field] {
+        var appliedForm = self
+        appliedForm.config = applied
+        return Field.allCases.filter { $0 != .preset && value(of: $0) != appliedForm.value(of: $0) }
+    }
+
+    /// The value after `current` in `choices` (before it when `offset` is negative), wrapping around; from a value
+    /// not in the list (a typed one), the first choice.
+    static func cycle<Value: Equatable>(_ current: Value, through choices: [Value], offset: Int) -> Value {
+        guard let index = choices.firstIndex(of: current) else { return choices[0] }
+        return choices[(index + offset + choices.count) % choices.count]
+    }
+
+    /// As `cycle`, but a typed number steps to the nearest choice above (or below) it.
+    static func step(_ current: Int, through choices: [Int], offset: Int) -> Int {
+        if let index = choices.firstIndex(of: current) { return choices[(index + offset + choices.count) % choices.count] }
+        return offset > 0 ? choices.first { $0 > current } ?? choices[0] : choices.last { $0 < current } ?? choices[choices.count - 1]
+    }
+}

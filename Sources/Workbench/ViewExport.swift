@@ -1,0 +1,39 @@
+import Datasets
+import Foundation
+import Lab
+
+extension WorkbenchApp {
+    /// Writes what the view shows as a PNG grid: victims over reconstructions, the sweep's rows under the victims,
+    /// or the class images. Returns the message to show.
+    func exportView() -> String {
+        guard let victims = session.currentVictims else { return "nothing to export before the attacker's model exists" }
+        let size = victims.truths.height
+        exports += 1
+        let name: String
+        var grid = ImageGrid(imageHeight: size, imageWidth: size, columns: victims.truths.count)
+        switch view {
+        case .classInference:
+            name = "classes"
+            grid = ImageGrid(imageHeight: size, imageWidth: size, columns: 10)
+            for index in 0..<victims.classImages.shape[0] { grid.append(floats: victims.classImages.image(index)) }
+        case .sweep:
+            name = "sweep"
+            for index in 0..<victims.truths.count { grid.append(victims.truths.image(index)) }
+            for row in session.currentSweep {
+                for index in 0..<row.reconstructions.shape[0] { grid.append(floats: row.reconstructions.image(index)) }
+            }
+        default:
+            name = "victims"
+            for index in 0..<victims.truths.count { grid.append(victims.truths.image(index)) }
+            for index in 0..<victims.truths.count { grid.append(floats: victims.reconstructions.image(index)) }
+        }
+        let file = outputFolder.appendingPathComponent("view-\(exports)-\(name).png")
+        do {
+            try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+            try grid.writePNG(to: file)
+            return "exported \(file.path)"
+        } catch {
+            return "could not export: \(error)"
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Lab
+import Terminal
+
+extension WorkbenchApp {
+    /// The victim truncations the k key cycles through (those above the class count are skipped).
+    static let truncations = ["1", "2", "3", "5", "10", "all"]
+
+    /// The truncations that make sense for this many private classes.
+    static func truncations(classes: Int) -> [String] {
+        truncations.filter { $0 == "all" || Int($0)! <= classes }
+    }
+
+    /// Acts on a key; false means quit.
+    func handle(_ key: Key) -> Bool {
+        if confirmingQuit {
+            confirmingQuit = false
+            if key == .character("y") || key == .character("q") { return false }
+            message = "quit cancelled"
+            return true
+        }
+        if view == .setup { return handleSetup(key) }
+        switch key {
+        case .character("q"):
+            if isTraining {
+                confirmingQuit = true
+                message = "training is running: quit? (y/n)"
+                return true
+            }
+            return false
+        case .character(" "):
+            paused.toggle()
+            if paused { session.pause() } else { session.resume() }
+            message = paused ? "paused" : "resumed"
+        case .character("k"), .character("K"):
+            cycleVictimTruncation(forward: key == .character("k"))
+        case .character("a"):
+            settings.aux = SetupForm.cycle(settings.aux, through: SetupForm.auxiliaryChoices, offset: 1)
+            session.switchInversion(auxiliary: settings.aux, trainTruncation: settings.trainTruncation)
+            message = "auxiliary set: \(settings.aux) (training or reusing its inversion model)"
+        case .character("t"):
+            settings.trainTruncation = settings.trainTruncation == "aligned" ? "all" : "aligned"
+            session.switchInversion(auxiliary: settings.aux, trainTruncation: settings.trainTruncation)
+            message = settings.trainTruncation == "aligned" ? "training truncation: aligned with the victims'"
+                : "training truncation: full vectors (unaligned)"
+        case .left: selectedVictim = max(0, selectedVictim - 1)
+        case .right: selectedVictim = min(WorkbenchApp.victimCount - 1, selectedVictim + 1)
+        case .character("v"), .enter: toggle(.victim)
+        case .character("w"):
+            toggle(.sweep)
+            if view == .sweep { startSweep() }
+        case .character("c"): toggle(.classInference)
+        case .character("o"), .function(2):
+            form = SetupForm(settings, presetName: launch.presetName)
+            previousView = view
+            view = .setup
+        case .character("s"):
+            session.save(to: outputFolder)
+            message = "saving to \(outputFolder.path)"
+        case .character("e"):
+            message = exportView()
+        case .character("?"), .function(1):
+            if view == .help { view = previousView } else {
+                previousView = view
+                view = .help
+            }
+        case .escape: view = .dashboard
+        default: break
+        }
+        return true
+    }
+
+    /// Shows `target`, or the dashboard when it is already shown.
+    private func toggle(_ target: View) {
+        view = view == target ? .dashboard : target
+    }
+
+    /// Keys on the setup screen: ↑↓ choose a setting, ←→ step it, Enter types a value, r applies, Esc leaves.
+    private func handleSetup(_ key: Key) -> Bool {
+        if let typed = form.typing {
+            switch key {
+            case .enter:
+                form.typing = nil
+                do { try form.set(typed: typed) } catch { message = "\(error)" }
+            case .escape: form.typing = nil
+            case .backspace: form.typing = String(typed.dropLast())
+            case .character(let character): form.typing = typed + String(character)
+            default: break
+            }
+            return true
+        }
+        switch key {
+        case .up: form.moveSelection(by: -1)
+        case .down, .tab: form.moveSelection(by: 1)
+        case .left, .right:
+            do { try form.step(forward: key == .right) } catch { message = "\(error)" }
+        case .enter: form.typing = form.value(of: form.selected)
+        case .character("r"): applySetup()
+        case .escape, .character("o"), .function(2): view = previousView == .setup ? .dashboard : previousView
+        case .character("q"):
+            view = .dashboard
+            return handle(key)
+        default: break
+        }
+        return true
+    }
+
+    private func cycleVictimTruncation(forward: Bool) {
+        let choices = WorkbenchApp.truncations(classes: settings.privateClasses)
+        let current = choices.firstIndex(of: settings.truncation) ?? choices.count - 1
+        settings.truncation = choices[(current + (forward ? choices.count - 1 : 1)) % choices.count]
+        guard let policy = ReleasePolicy(settings.truncation) else { return }
+        session.setVictimPolicy(policy)
+        message = "victims release \(policy)" + (settings.trainTruncation == "aligned" ? " (aligned model: trained or reused)" : "")
+    }
+
+    /// Starts a truncation sweep with every k the k key offers.
+    private func startSweep() {
+        session.sweep(WorkbenchApp.truncations(classes: settings.privateClasses).compactMap(ReleasePolicy.init))
+        message = settings.trainTruncation == "aligned"
+            ? "sweep: each k with its aligned model (missing ones train in the background)"
+            : "sweep: every k with the current model"
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Lab
+import Terminal
+import XCTest
+@testable import Workbench
+
+/// The workbench's views and keys, drawn into cell buffers from a real (tiny) session, without a terminal.
+final class WorkbenchViewTests: XCTestCase {
+    private let output = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-views-\(UUID().uuidString)")
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: output)
+    }
+
+    private func tinyConfig() -> ExperimentConfig {
+        var config = ExperimentConfig()
+        config.privateClasses = 6
+        config.width = 4
+        config.epochsClassifier = 2
+        config.epochsInversion = 2
+        config.syntheticPhotos = 10
+        return config
+    }
+
+    /// A workbench on a started session, once the session has settled.
+    private func settledApp(_ launch: WorkbenchLaunch) throws -> WorkbenchApp {
+        let app = WorkbenchApp(launch: launch, session: try launch.startSession(), ascii: true, outputFolder: output)
+        settle(app)
+        return app
+    }
+
+    private func settle(_ app: WorkbenchApp) {
+        XCTAssertEqual(app.session.waitUntilSettled(timeout: 300), .ready)
+        app.absorbEvents()
+    }
+
+    private func screen(_ app: WorkbenchApp) -> String { app.frame(width: 100, height: 40, colourful: false).text }
+
+    func testSweepZoomAndExport() throws {
+        let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces"))
+        defer { app.session.cancel() }
+
+        // Aligned training: each row of the sweep has its own model, trained on its k.
+        _ = app.handle(.character("w"))
+        settle(app)
+        let sweep = screen(app)
+        for label in ["k top-1", "k top-2", "k top-3", "k top-5", "k full"] { XCTAssert(sweep.contains(label), "missing \(label)") }
+        XCTAssertEqual(sweep.components(separatedBy: "MSE 0.").count - 1, 5, sweep)
+        XCTAssertEqual(app.session.currentSweep.map(\.trainingPolicy), [.topK(1), .topK(2), .topK(3), .topK(5), .full])
+        XCTAssertEqual(app.exportView(), "exported \(output.path)/view-1-sweep.png")
+
+        // Full-vector training: every row uses the one model.
+        _ = app.handle(.character("t"))
+        _ = app.handle(.character("w"))
+        _ = app.handle(.character("w"))
+        settle(app)
+        XCTAssertEqual(app.session.currentSweep.map(\.trainingPolicy), Array(repeating: .full, count: 5))
+        XCTAssert(screen(app).contains("one model trained on all"))
+
+        _ = app.handle(.right)
+        _ = app.handle(.character("v"))
+        let zoom = screen(app)
+        XCTAssert(zoom.contains("Victim 2 of 8"), zoom)
+        XCTAssert(zoom.contains("reconstruction · MSE 0."))
+        XCTAssert(zoom.contains("victim 2 (person"), "the released vector is the selected victim's")
+        _ = app.handle(.escape)
+        XCTAssert(screen(app).contains("Victims (top) and reconstructions"))
+    }
+
+    func testSetupRestartsWithNewSettingsAndKeepsTheSessionOnBadOnes() throws {
+        let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces"))
+        defer { app.session.cancel() }
+        let first = app.session
+
+        // A data path that does not exist: the message says so and the running session stays.
+        _ = app.handle(.character("o"))
+        _ = app.handle(.down)
+        _ = app.handle(.enter)
+        for _ in 0..<"synthetic-faces".count { _ = app.handle(.backspace) }
+        for character in "/no/such/faces" { _ = app.handle(.character(character)) }
+        XCTAssert(screen(app).contains("/no/such/faces▏"), "the value being typed is shown")
+        _ = app.handle(.enter)
+        XCTAssert(screen(app).contains("r restarts training with the new data set"))
+        _ = app.handle(.character("r"))
+        XCTAssert(app.message.contains("not restarted: /no/such/faces: does not exist"), app.message)
+        XCTAssert(app.session === first)
+
+        // Seven private classes instead: a new session trains them.
+        _ = app.handle(.enter)
+        for _ in 0..<"/no/such/faces".count { _ = app.handle(.backspace) }
+        for character in "synthetic-faces" { _ = app.handle(.character(character)) }
+        _ = app.handle(.enter)
+        _ = app.handle(.down)
+        _ = app.handle(.right)
+        _ = app.handle(.character("r"))
+        XCTAssert(app.message.hasPrefix("restarted with new private classes"), app.message)
+        XCTAssert(app.session !== first)
+        XCTAssertEqual(first.currentState, .cancelled)
+        settle(app)
+        XCTAssertEqual(app.session.currentVictims?.vectors.shape[1], 7)
+
+        // A live change: the victims' release goes to the running session without a restart.
+        let second = app.session
+        _ = app.handle(.character("o"))
+        for _ in 0..<4 { _ = app.handle(.down) }
+        _ = app.handle(.left)
+        _ = app.handle(.character("r"))
+        XCTAssert(app.message.contains("--truncation 10 must be between 1 and the 7 private classes"), app.message)
+        _ = app.handle(.left)
+        XCTAssert(screen(app).contains("r applies at once: victims' release"))
+        _ = app.handle(.character("r"))
+        settle(app)
+        XCTAssert(app.session === second)
+        XCTAssertEqual(app.session.currentVictims?.policy, .topK(5))
+    }
+
+    func testTrainedModelsOpenWithoutTraining() throws {
+        var config = tinyConfig()
+        config.trainTruncation = "all"
+        let trained = try settledApp(WorkbenchLaunch(config: config, presetName: "classroom-faces"))
+        trained.session.save(to: output)
+        settle(trained)
+        trained.session.cancel()
+
+        let launch = WorkbenchLaunch(config: config, presetName: "classroom-faces",
+                                     classifierFile: output.appendingPathComponent("classifier.safetensors"),
+                                     inversionFile: output.appendingPathComponent("inversion.safetensors"))
+        let app = try settledApp(launch)
+        defer { app.session.cancel() }
+        XCTAssert(app.record.classifierLoss.isEmpty && app.record.inversionLoss.isEmpty, "nothing trained")
+        let shown = screen(app)
+        XCTAssert(shown.contains("loaded classifier.safetensors"), shown)
+        XCTAssert(shown.contains("% test"))
+        XCTAssertEqual(app.session.currentVictims?.mse.test ?? 0, trained.session.currentVictims?.mse.test ?? 1, accuracy: 1e-6,
+                       "the loaded models reconstruct as the saved ones did")
+
+        var wrongShape = launch
+        wrongShape.config.width = 8
+        XCTAssertThrowsError(try wrongShape.startSession()) { XCTAssert("\($0)".contains("--classifier"), "\($0)") }
+    }
+}
