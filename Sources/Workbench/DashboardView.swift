@@ -104,10 +104,11 @@ extension WorkbenchApp {
     private func drawClassifierCurves(into buffer: inout CellBuffer, at rect: Rect) {
         let inside = Panel("Classifier").draw(into: &buffer, at: rect)
         if record.classifierLoss.isEmpty, let file = launch.classifierToLoad {
-            buffer.write("loaded \(file.lastPathComponent)", x: inside.x, y: inside.y, limit: inside.x + inside.width)
+            buffer.write("loaded, not trained here:", x: inside.x, y: inside.y, style: Style(bold: true), limit: inside.x + inside.width)
+            buffer.write(file.lastPathComponent, x: inside.x, y: inside.y + 1, limit: inside.x + inside.width)
             if let accuracy = session.loadedClassifierAccuracy {
                 buffer.write(String(format: "accuracy %.1f%% train, %.1f%% test", accuracy.train * 100, accuracy.test * 100),
-                             x: inside.x, y: inside.y + 1, style: Style(foreground: 114), limit: inside.x + inside.width)
+                             x: inside.x, y: inside.y + 2, style: Style(foreground: 114), limit: inside.x + inside.width)
             }
             return
         }

@@ -129,7 +129,7 @@ final class WorkbenchViewTests: XCTestCase {
         defer { app.session.cancel() }
         XCTAssert(app.record.classifierLoss.isEmpty && app.record.inversionLoss.isEmpty, "nothing trained")
         let shown = screen(app)
-        XCTAssert(shown.contains("loaded classifier.safetensors"), shown)
+        XCTAssert(shown.contains("loaded, not trained here:") && shown.contains("│classifier.safetensors"), shown)
         XCTAssert(shown.contains("% test"))
         XCTAssertEqual(app.session.currentVictims?.mse.test ?? 0, trained.session.currentVictims?.mse.test ?? 1, accuracy: 1e-6,
                        "the loaded models reconstruct as the saved ones did")
