@@ -19,6 +19,8 @@ public final class Conv2d: GemmLayer {
     /// The Winograd F(2x2, 3x3) path, taken for 3x3 stride 1 layers with enough input channels to make its GEMMs
     /// worthwhile; other layers use im2col.
     private let winograd: WinogradConvolution?
+    /// The direct path for 3x3, stride 1, padding 1 layers over single-channel images.
+    private let singleChannel: SingleChannelConvolution?
     public private(set) var lastForwardFLOPs = 0
 
     /// A convolution with PyTorch's default initialisation drawn from `rng`: weight and bias uniform in
@@ -35,6 +37,8 @@ public final class Conv2d: GemmLayer {
         bias = Parameter(Initialisation.uniform([outChannels], bound: bound, rng: &rng))
         winograd = kernel == 3 && stride == 1 && inChannels >= WinogradConvolution.minimumInChannels
             ? WinogradConvolution(inChannels: inChannels, outChannels: outChannels, padding: padding) : nil
+        singleChannel = inChannels == 1 && kernel == 3 && stride == 1 && padding == 1
+            ? SingleChannelConvolution(outChannels: outChannels) : nil
     }
 
     public var description: String {
@@ -67,6 +71,10 @@ public final class Conv2d: GemmLayer {
         }
         if let winograd {
             winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+            return output
+        }
+        if let singleChannel {
+            singleChannel.forward(input: input, weight: weight.value, bias: bias.value, output: output)
             return output
         }
         let perChunk = ChunkLayout.imagesPerChunk(batch: batch, pixels: pixels)
@@ -138,6 +146,11 @@ public final class Conv2d: GemmLayer {
             }
             winograd.backward(input: input, weight: weight.value, outputGradient: outputGradient,
                               weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
+            return inputGradient
+        }
+        if let singleChannel {
+            singleChannel.backward(input: input, weight: weight.value, outputGradient: outputGradient, weightGradient: weight.gradient,
+                                   biasGradient: bias.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
             return inputGradient
         }
         var first = 0

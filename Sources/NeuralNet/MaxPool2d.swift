@@ -97,11 +97,17 @@ public final class MaxPool2d: Layer {
         while column < count {
             var best = top[2 * column]
             var offset = 0
-            for (candidate, shift) in [(top[2 * column + 1], 1), (bottom[2 * column], width), (bottom[2 * column + 1], width + 1)]
-            where candidate > best || (candidate.isNaN && !best.isNaN) {
-                best = candidate
-                offset = shift
+            // Selects, not branches: which candidate wins is unpredictable.
+            @inline(__always) func consider(_ candidate: Float, _ shift: Int) {
+                let larger = candidate > best ? 1 : 0
+                let nanOverNumber = (candidate != candidate ? 1 : 0) & (best == best ? 1 : 0)
+                let take = (larger | nanOverNumber) != 0
+                best = take ? candidate : best
+                offset = take ? shift : offset
             }
+            consider(top[2 * column + 1], 1)
+            consider(bottom[2 * column], width)
+            consider(bottom[2 * column + 1], width + 1)
             output[column] = best
             winners[column] = Int32(firstIndex + 2 * column + offset)
             column += 1

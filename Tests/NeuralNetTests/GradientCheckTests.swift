@@ -8,8 +8,12 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients(of: Conv2d(2, 3, kernel: 3, stride: 1, padding: 1, rng: &rng), input: randomTensor([2, 2, 5, 4], seed: 1))
         try checkGradients(of: Conv2d(2, 3, kernel: 3, stride: 2, padding: 1, rng: &rng), input: randomTensor([2, 2, 5, 5], seed: 2))
         try checkGradients(of: Conv2d(1, 2, kernel: 4, stride: 2, padding: 0, rng: &rng), input: randomTensor([1, 1, 6, 6], seed: 3))
-        // One input channel takes the im2col path at 3x3 stride 1.
+        // One input channel at 3x3, stride 1, padding 1 takes the direct path: rows narrower than a vector, and rows
+        // of one vector and a remainder.
         try checkGradients(of: Conv2d(1, 3, kernel: 3, stride: 1, padding: 1, rng: &rng), input: randomTensor([2, 1, 5, 6], seed: 21))
+        try checkGradients(of: Conv2d(1, 3, kernel: 3, stride: 1, padding: 1, rng: &rng), input: randomTensor([2, 1, 4, 11], seed: 22))
+        // One input channel with padding 0 takes im2col.
+        try checkGradients(of: Conv2d(1, 2, kernel: 3, stride: 1, padding: 0, rng: &rng), input: randomTensor([2, 1, 5, 6], seed: 23))
     }
 
     func testWinogradConvolutionOnTileGroupsAndRaggedEdges() throws {
