@@ -1,3 +1,4 @@
+import Foundation
 import Lab
 import Terminal
 
@@ -14,14 +15,14 @@ extension WorkbenchApp {
         let reconstruction = victims.reconstructions.image(index)
         let error = zip(truth, reconstruction).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(truth.count)
         let imagesWidth = rect.width * 3 / 5
-        let inside = Panel("Victim \(index + 1) of \(victims.truths.count) (←→ another)")
+        let inside = Panel(String(format: "Victim %d of %d · MSE %.4f (←→ another)", index + 1, victims.truths.count, error))
             .draw(into: &buffer, at: Rect(x: rect.x, y: rect.y, width: imagesWidth, height: rect.height))
         let size = victims.truths.height
         let half = Rect(x: 0, y: 0, width: inside.width / 2 - 1, height: inside.height - 1)
         let fitted = GreyImageWidget(pixels: [], width: size, height: size).fittedSize(in: half)
         buffer.write("truth", x: inside.x, y: inside.y, style: Style(bold: true))
-        buffer.write(String(format: "reconstruction · MSE %.4f", error), x: inside.x + fitted.columns + 2, y: inside.y,
-                     style: Style(bold: true), limit: inside.x + inside.width)
+        buffer.write("reconstruction", x: inside.x + fitted.columns + 2, y: inside.y, style: Style(bold: true),
+                     limit: inside.x + inside.width)
         GreyImageWidget(pixels: truth, width: size, height: size, ascii: !colourful)
             .draw(into: &buffer, at: Rect(x: inside.x, y: inside.y + 1, width: half.width, height: half.height))
         GreyImageWidget(pixels: reconstruction, width: size, height: size, ascii: !colourful)
