@@ -33,6 +33,8 @@ public final class WorkbenchApp {
     /// Where `s` saves the run folder and `e` exports views.
     let outputFolder: URL
     var exports = 0
+    /// A restart the setup asked for, with the fields that changed, waiting for the next frame to be drawn.
+    var pendingRestart: (WorkbenchLaunch, [SetupForm.Field])?
     /// How many victims the session shows.
     static let victimCount = 8
 
@@ -58,6 +60,7 @@ public final class WorkbenchApp {
                 let (width, height) = screen.size
                 screen.draw(frame(width: width, height: height, colourful: screen.colourful))
                 lastFrame = Date()
+                performPendingRestart()
             }
             guard let key = screen.readKey(milliseconds: 30) else { continue }
             if !handle(key) { break }
@@ -101,7 +104,15 @@ public final class WorkbenchApp {
             view = .dashboard
             return
         }
-        let next = launch.relaunch(with: form.config, presetName: form.presetName)
+        pendingRestart = (launch.relaunch(with: form.config, presetName: form.presetName), changed)
+        message = "loading \(form.config.data) for the new settings…"
+    }
+
+    /// Starts the session the setup asked for, in place of the running one (which goes on if the new settings turn
+    /// out wrong). The run loop calls it after drawing, so the screen says what is loading meanwhile.
+    func performPendingRestart() {
+        guard let (next, changed) = pendingRestart else { return }
+        pendingRestart = nil
         do {
             let started = try next.startSession()
             session.cancel()

@@ -96,7 +96,10 @@ final class WorkbenchTests: XCTestCase {
         XCTAssertEqual(shown.components(separatedBy: "MSE 0.").count - 1, 5)
         try tmux(["send-keys", "-t", session, "o"])
         XCTAssert(try waitFor("the setup screen") { $0.contains("Setup:") }.contains("victims' release"))
-        try tmux(["send-keys", "-t", session, "Escape", "Escape"])
+        // Seven private classes from the keyboard: training restarts, and the released vector has a seventh class.
+        try tmux(["send-keys", "-t", session, "Down", "Down", "Right", "r"])
+        _ = try waitFor("the restart") { $0.contains("restarted with new private classes") }
+        shown = try waitFor("the new session to settle") { $0.contains("ready") && $0.contains("person 7 ") }
 
         // e exports the view, s saves the run folder.
         try tmux(["send-keys", "-t", session, "e"])

@@ -82,6 +82,8 @@ final class WorkbenchViewTests: XCTestCase {
         _ = app.handle(.enter)
         XCTAssert(screen(app).contains("r restarts training with the new data set"))
         _ = app.handle(.character("r"))
+        XCTAssert(screen(app).contains("loading /no/such/faces for the new settings…"))
+        app.performPendingRestart()
         XCTAssert(app.message.contains("not restarted: /no/such/faces: does not exist"), app.message)
         XCTAssert(app.session === first)
 
@@ -93,6 +95,7 @@ final class WorkbenchViewTests: XCTestCase {
         _ = app.handle(.down)
         _ = app.handle(.right)
         _ = app.handle(.character("r"))
+        app.performPendingRestart()
         XCTAssert(app.message.hasPrefix("restarted with new private classes"), app.message)
         XCTAssert(app.session !== first)
         XCTAssertEqual(first.currentState, .cancelled)
