@@ -125,11 +125,6 @@ public final class Experiment {
         if spec == config.aux { inversion = trainer }
     }
 
-    /// Whether the inversion model of auxiliary set `spec` and `trainingPolicy` exists already.
-    public func hasInversionModel(auxiliary spec: String, trainingPolicy: ReleasePolicy) -> Bool {
-        trainedInversions[Experiment.inversionKey(spec, trainingPolicy)] != nil
-    }
-
     private static func inversionKey(_ spec: String, _ trainingPolicy: ReleasePolicy) -> String { "\(spec)|\(trainingPolicy)" }
 
     /// Trains the configured inversion model (auxiliary set and training release from the settings).

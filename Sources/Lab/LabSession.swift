@@ -57,9 +57,6 @@ public final class LabSession: @unchecked Sendable {
                   victimCount: victimCount)
     }
 
-    /// The settings of the experiment.
-    public var config: ExperimentConfig { experiment.config }
-
     /// The current state.
     public var currentState: State { locked { state } }
 
@@ -113,13 +110,15 @@ public final class LabSession: @unchecked Sendable {
         enqueue { lab in try self.render(lab) }
     }
 
-    /// Switches the attacker's background knowledge or training release ("aligned", "all" or a policy), training
-    /// the needed inversion model in the background, or reusing one trained before.
-    public func switchInversion(auxiliary: String, trainTruncation: String) {
+    /// Switches the attacker's background knowledge or training release ("aligned", "all" or a policy), and the
+    /// victims' release when `victimPolicy` is given, training the one inversion model these need in the
+    /// background, or reusing one trained before.
+    public func switchInversion(auxiliary: String, trainTruncation: String, victimPolicy: ReleasePolicy? = nil) {
         enqueue { lab in
             self.locked {
                 self.auxiliary = auxiliary
                 self.trainingPolicyText = trainTruncation
+                if let victimPolicy { self.policy = victimPolicy }
             }
             try self.render(lab)
         }
@@ -131,8 +130,9 @@ public final class LabSession: @unchecked Sendable {
     public func sweep(_ policies: [ReleasePolicy]) {
         locked { sweepRows = [] }
         enqueue { lab in
+            let aligned = self.locked { self.trainingPolicyText == "aligned" }
             for policy in policies {
-                let model = try self.isAligned ? lab.inversionModel(auxiliary: self.locked { self.auxiliary }, trainingPolicy: policy)
+                let model = try aligned ? lab.inversionModel(auxiliary: self.locked { self.auxiliary }, trainingPolicy: policy)
                     : self.currentModel ?? lab.inversion
                 let (_, images) = try lab.reconstructions(of: lab.split.classifierTest, count: self.victimCount, policy: policy, by: model)
                 let errors = try lab.victimErrors(of: model, policy: policy)
@@ -142,11 +142,9 @@ public final class LabSession: @unchecked Sendable {
                 }
             }
             // Models trained for the sweep showed their epochs on the way; the victims go back to the current one.
-            try self.render(lab)
+            if aligned { try self.render(lab) }
         }
     }
-
-    private var isAligned: Bool { locked { trainingPolicyText == "aligned" } }
 
     /// Writes the run folder (config.json, metrics.csv, both models, reconstruction and class grids) between steps;
     /// a `.stage` event says where, or what went wrong.

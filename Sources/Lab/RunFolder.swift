@@ -52,7 +52,7 @@ public struct RunFolder: Sendable {
             let row = start..<min(start + 8, count)
             for index in row { grid.append(truths.image(index)) }
             for index in row {
-                grid.append(floats: UnsafeBufferPointer(start: reconstructions.pointer + index * size * size, count: size * size))
+                grid.append(floats: reconstructions.sample(index))
             }
         }
         try grid.writePNG(to: file(name))
@@ -63,7 +63,7 @@ public struct RunFolder: Sendable {
         let size = images.shape[2]
         var grid = ImageGrid(imageHeight: size, imageWidth: size, columns: 8)
         for index in 0..<images.shape[0] {
-            grid.append(floats: UnsafeBufferPointer(start: images.pointer + index * size * size, count: size * size))
+            grid.append(floats: images.sample(index))
         }
         try grid.writePNG(to: file(name))
     }

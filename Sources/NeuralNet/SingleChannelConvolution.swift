@@ -108,17 +108,18 @@ struct SingleChannelConvolution {
         }
         guard let inputGradient else { return }
         // The input gradient correlates each padded output-gradient plane with its channel's kernel turned 180°.
-        let flipped = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * 9)
-        defer { flipped.deallocate() }
-        for channel in 0..<outChannels {
-            for tap in 0..<9 { flipped[channel * 9 + tap] = weight.pointer[channel * 9 + 8 - tap] }
-        }
-        TransformLoops.forEachPlane(images: batch, channels: 1, scratchSize: paddedSize) { image, _, padded in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: outChannels * 9) { flipped in
             for channel in 0..<outChannels {
-                SingleChannelConvolution.pad(outputGradient.pointer + (image * outChannels + channel) * pixels,
-                                             height: height, width: width, into: padded)
-                SingleChannelConvolution.correlate(padded, height: height, width: width, weights: flipped + channel * 9,
-                                                   bias: 0, accumulate: channel > 0, into: inputGradient.pointer + image * pixels)
+                for tap in 0..<9 { flipped[channel * 9 + tap] = weight.pointer[channel * 9 + 8 - tap] }
+            }
+            let kernels = UnsafePointer(flipped.baseAddress!)
+            TransformLoops.forEachPlane(images: batch, channels: 1, scratchSize: paddedSize) { image, _, padded in
+                for channel in 0..<outChannels {
+                    SingleChannelConvolution.pad(outputGradient.pointer + (image * outChannels + channel) * pixels,
+                                                 height: height, width: width, into: padded)
+                    SingleChannelConvolution.correlate(padded, height: height, width: width, weights: kernels + channel * 9,
+                                                       bias: 0, accumulate: channel > 0, into: inputGradient.pointer + image * pixels)
+                }
             }
         }
     }

@@ -74,6 +74,13 @@ public final class Tensor: @unchecked Sendable {
     /// The values in row-major order.
     public var values: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
+    /// The values of sample `index` along the first axis (an image of an `[N, C, H, W]` batch), read in place: valid
+    /// while the tensor keeps its size.
+    public func sample(_ index: Int) -> UnsafeBufferPointer<Float> {
+        let size = shape[0] == 0 ? 0 : count / shape[0]
+        return UnsafeBufferPointer(start: pointer + index * size, count: size)
+    }
+
     /// Reads or writes one value by flat index.
     public subscript(index: Int) -> Float {
         get { pointer[index] }

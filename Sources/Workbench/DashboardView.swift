@@ -91,7 +91,7 @@ extension WorkbenchApp {
             let x = gallery.x + index * cellWidth
             let box = Rect(x: x, y: gallery.y + 1, width: cellWidth - 1, height: imageRows)
             GreyImageWidget(pixels: victims.truthPixels(index), width: size, height: size, ascii: !colourful).draw(into: &buffer, at: box)
-            GreyImageWidget(pixels: victims.reconstructions.image(index), width: size, height: size, ascii: !colourful)
+            GreyImageWidget(pixels: Array(victims.reconstructions.sample(index)), width: size, height: size, ascii: !colourful)
                 .draw(into: &buffer, at: Rect(x: x, y: box.y + imageRows, width: box.width, height: imageRows))
             if index == selectedVictim {
                 buffer.write("▲", x: x + box.width / 2, y: min(gallery.y + gallery.height - 1, box.y + 2 * imageRows), style: Style(foreground: 81))
@@ -134,12 +134,4 @@ extension WorkbenchApp {
 extension LabSession.Victims {
     /// Victim `index`'s true image, pixels in [0, 1].
     func truthPixels(_ index: Int) -> [Float] { truths.image(index).map { Float($0) / 255 } }
-}
-
-extension Tensor {
-    /// Image `index` of an `[N, 1, H, W]` tensor, row-major.
-    func image(_ index: Int) -> [Float] {
-        let pixels = shape[2] * shape[3]
-        return Array(UnsafeBufferPointer(start: pointer + index * pixels, count: pixels))
-    }
 }

@@ -1,4 +1,5 @@
 import Lab
+import NeuralNet
 import Terminal
 
 extension WorkbenchApp {
@@ -35,7 +36,7 @@ extension WorkbenchApp {
                 buffer.write("\(row.policy) \(error)", x: inside.x, y: y, style: Style(foreground: 114), limit: inside.x + labelWidth - 1)
             }
             for index in 0..<row.reconstructions.shape[0] {
-                GreyImageWidget(pixels: row.reconstructions.image(index), width: size, height: size, ascii: !colourful)
+                GreyImageWidget(pixels: Array(row.reconstructions.sample(index)), width: size, height: size, ascii: !colourful)
                     .draw(into: &buffer, at: Rect(x: inside.x + labelWidth + index * cellWidth, y: y, width: cellWidth - 1, height: imageRows))
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Lab
+import NeuralNet
 import Terminal
 
 extension WorkbenchApp {
@@ -12,7 +13,7 @@ extension WorkbenchApp {
         }
         let index = min(selectedVictim, victims.truths.count - 1)
         let truth = victims.truthPixels(index)
-        let reconstruction = victims.reconstructions.image(index)
+        let reconstruction = Array(victims.reconstructions.sample(index))
         let error = zip(truth, reconstruction).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(truth.count)
         let imagesWidth = rect.width * 3 / 5
         let inside = Panel(String(format: "Victim %d of %d · MSE %.4f (←→ another)", index + 1, victims.truths.count, error))
@@ -48,7 +49,7 @@ extension WorkbenchApp {
             let (row, column) = index.quotientAndRemainder(dividingBy: perRow)
             let box = Rect(x: inside.x + column * cellWidth, y: inside.y + row * cellHeight, width: cellWidth - 1, height: cellHeight - 1)
             guard box.y + box.height <= inside.y + inside.height else { break }
-            GreyImageWidget(pixels: images.image(index), width: size, height: size, ascii: !colourful).draw(into: &buffer, at: box)
+            GreyImageWidget(pixels: Array(images.sample(index)), width: size, height: size, ascii: !colourful).draw(into: &buffer, at: box)
         }
     }
 }

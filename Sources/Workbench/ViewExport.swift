@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Lab
+import NeuralNet
 
 extension WorkbenchApp {
     /// Writes what the view shows as a PNG grid: victims over reconstructions, the sweep's rows under the victims,
@@ -15,17 +16,17 @@ extension WorkbenchApp {
         case .classInference:
             name = "classes"
             grid = ImageGrid(imageHeight: size, imageWidth: size, columns: 10)
-            for index in 0..<victims.classImages.shape[0] { grid.append(floats: victims.classImages.image(index)) }
+            for index in 0..<victims.classImages.shape[0] { grid.append(floats: victims.classImages.sample(index)) }
         case .sweep:
             name = "sweep"
             for index in 0..<victims.truths.count { grid.append(victims.truths.image(index)) }
             for row in session.currentSweep {
-                for index in 0..<row.reconstructions.shape[0] { grid.append(floats: row.reconstructions.image(index)) }
+                for index in 0..<row.reconstructions.shape[0] { grid.append(floats: row.reconstructions.sample(index)) }
             }
         default:
             name = "victims"
             for index in 0..<victims.truths.count { grid.append(victims.truths.image(index)) }
-            for index in 0..<victims.truths.count { grid.append(floats: victims.reconstructions.image(index)) }
+            for index in 0..<victims.truths.count { grid.append(floats: victims.reconstructions.sample(index)) }
         }
         let file = outputFolder.appendingPathComponent("view-\(exports)-\(name).png")
         do {

@@ -35,8 +35,6 @@ public final class WorkbenchApp {
     var exports = 0
     /// A restart the setup asked for, with the fields that changed, waiting for the next frame to be drawn.
     var pendingRestart: (WorkbenchLaunch, [SetupForm.Field])?
-    /// How many victims the session shows.
-    static let victimCount = 8
 
     /// Takes over a started session (see `WorkbenchLaunch.startSession`).
     public init(launch: WorkbenchLaunch, session: LabSession, ascii: Bool = false, outputFolder: URL) {
@@ -94,11 +92,12 @@ public final class WorkbenchApp {
             settings.truncation = form.config.truncation
             settings.aux = form.config.aux
             settings.trainTruncation = form.config.trainTruncation
+            let newRelease = settings.truncation != oldRelease ? ReleasePolicy(settings.truncation) : nil
             if settings.aux != oldAux || settings.trainTruncation != oldTraining {
-                session.switchInversion(auxiliary: settings.aux, trainTruncation: settings.trainTruncation)
-            }
-            if settings.truncation != oldRelease, let policy = ReleasePolicy(settings.truncation) {
-                session.setVictimPolicy(policy)
+                // One switch for all three, so that only the model they need together is trained.
+                session.switchInversion(auxiliary: settings.aux, trainTruncation: settings.trainTruncation, victimPolicy: newRelease)
+            } else if let newRelease {
+                session.setVictimPolicy(newRelease)
             }
             message = "applied: " + changed.map(\.label).joined(separator: ", ")
             view = .dashboard

@@ -43,7 +43,7 @@ extension WorkbenchApp {
             message = settings.trainTruncation == "aligned" ? "training truncation: aligned with the victims'"
                 : "training truncation: full vectors (unaligned)"
         case .left: selectedVictim = max(0, selectedVictim - 1)
-        case .right: selectedVictim = min(WorkbenchApp.victimCount - 1, selectedVictim + 1)
+        case .right: selectedVictim = min(session.victimCount - 1, selectedVictim + 1)
         case .character("v"), .enter: toggle(.victim)
         case .character("w"):
             toggle(.sweep)

@@ -70,10 +70,7 @@ struct SweepCommand: ParsableCommand {
                 rows.append(SweepRow(k: k, aux: aux, alignedTrain: alignedErrors.train, alignedTest: alignedErrors.test,
                                      unalignedTrain: unalignedErrors.train, unalignedTest: unalignedErrors.test))
                 let shown = try lab.reconstructions(of: test, count: victims, policy: policy, by: aligned).images
-                let pixels = config.size * config.size
-                for index in 0..<shown.shape[0] {
-                    grid.append(floats: UnsafeBufferPointer(start: shown.pointer + index * pixels, count: pixels))
-                }
+                for index in 0..<shown.shape[0] { grid.append(floats: shown.sample(index)) }
             }
             try folder.map { try grid.writePNG(to: $0.file("sweep_\(aux.replacingOccurrences(of: "/", with: "_")).png")) }
         }
