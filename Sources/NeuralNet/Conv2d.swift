@@ -16,7 +16,7 @@ public final class Conv2d: GemmLayer {
     private let columns = Tensor()
     private let chunk = Tensor()
     private var input: Tensor?
-    /// The Winograd F(2x2, 3x3) path, taken for 3x3 stride 1 layers with enough input channels to make its GEMMs
+    /// The Winograd F(4x4, 3x3) path, taken for 3x3 stride 1 layers with enough input channels to make its GEMMs
     /// worthwhile; other layers use im2col.
     private let winograd: WinogradConvolution?
     /// The direct path for 3x3, stride 1, padding 1 layers over single-channel images.

@@ -1,10 +1,13 @@
-/// 3x3, stride 1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, 2016): each 2x2 block of
-/// output comes from a 4x4 input tile as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, so a layer becomes 16 GEMMs of
-/// [out, in] x [in, tiles] with 2.25 times fewer multiplications than im2col. The backward pass runs the same
+/// 3x3, stride 1 convolution by Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray, 2016): each 4x4 block of
+/// output comes from a 6x6 input tile as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, so a layer becomes 36 GEMMs of
+/// [out, in] x [in, tiles] with 4 times fewer multiplications than im2col. The backward pass runs the same
 /// transforms adjoint: dM = A dY Aᵀ, dU = dM Vᵀ, dV = Uᵀ dM, dd = B dV Bᵀ, dg = Gᵀ dU G.
 ///
-/// Buffers (reused between calls): U `[16, out, in]` transformed weights, V `[16, in, tiles]` transformed input
-/// tiles, M `[16, out, tiles]` products (their gradients in backward), dU `[16, out, in]`.
+/// The transforms work on eight tiles at once, one per vector lane: a plane's tiles are first gathered into one
+/// row per tile position, so every transform step is a vector operation (see `WinogradTransforms`).
+///
+/// Buffers (reused between calls): U `[36, out, in]` transformed weights, V `[36, in, tiles]` transformed input
+/// tiles, M `[36, out, tiles]` products (their gradients in backward), dU `[36, out, in]`.
 final class WinogradConvolution {
     /// Below this many input channels the GEMMs are too thin for the transforms to pay off.
     static let minimumInChannels = 2
@@ -23,18 +26,23 @@ final class WinogradConvolution {
         self.padding = padding
     }
 
-    /// The tiling of one image: output size and 2x2 tiles across and down.
+    /// The tiling of one image: output size and 4x4 tiles across and down.
     private struct Tiling {
         let height: Int
         let width: Int
         let outputHeight: Int
         let outputWidth: Int
-        var tilesDown: Int { (outputHeight + 1) / 2 }
-        var tilesAcross: Int { (outputWidth + 1) / 2 }
+        var tilesDown: Int { (outputHeight + 3) / 4 }
+        var tilesAcross: Int { (outputWidth + 3) / 4 }
         var tilesPerImage: Int { tilesDown * tilesAcross }
-        /// A zero-padded copy of a plane holds every 4x4 tile without bounds checks.
-        var paddedHeight: Int { 2 * tilesDown + 2 }
-        var paddedWidth: Int { 2 * tilesAcross + 2 }
+        /// A plane's tiles rounded up to whole groups of eight lanes: the length of each row of gathered tiles.
+        var lanes: Int { (tilesPerImage + 7) & ~7 }
+        /// A zero-padded copy of a plane holds every 6x6 tile without bounds checks.
+        var paddedHeight: Int { 4 * tilesDown + 2 }
+        var paddedWidth: Int { 4 * tilesAcross + 2 }
+        /// Per-worker scratch: the padded plane, gathered tiles and transformed tiles (36 rows each) and the
+        /// transforms' own 36 vectors.
+        var scratchSize: Int { paddedHeight * paddedWidth + 72 * lanes + WinogradTransforms.scratchSize }
     }
 
     private func tiling(_ input: Tensor) -> Tiling {
@@ -42,9 +50,17 @@ final class WinogradConvolution {
                outputHeight: input.shape[2] + 2 * padding - 2, outputWidth: input.shape[3] + 2 * padding - 2)
     }
 
-    /// Images per chunk, so that a chunk's GEMMs have a few thousand tile columns.
+    /// Images per chunk, so that a chunk's GEMMs have a couple of thousand tile columns.
     private func imagesPerChunk(batch: Int, tiling: Tiling) -> Int {
-        max(1, min(batch, 4096 / max(tiling.tilesPerImage, 1)))
+        max(1, min(batch, 2048 / max(tiling.tilesPerImage, 1)))
+    }
+
+    /// Sizes `tiles` and `products` for chunks of `perChunk` images; the transforms read whole groups of eight
+    /// tiles, so both end with a group's worth of slack.
+    private func prepareBuffers(perChunk: Int, shape: Tiling) {
+        let columns = perChunk * shape.tilesPerImage
+        tiles.resize([36 * inChannels * columns + 8])
+        products.resize([36 * outChannels * columns + 8])
     }
 
     // MARK: - Forward
@@ -55,14 +71,13 @@ final class WinogradConvolution {
         let batch = input.shape[0]
         transformWeights(weight)
         let perChunk = imagesPerChunk(batch: batch, tiling: shape)
-        tiles.resize([16, inChannels, perChunk * shape.tilesPerImage])
-        products.resize([16, outChannels, perChunk * shape.tilesPerImage])
+        prepareBuffers(perChunk: perChunk, shape: shape)
         var first = 0
         while first < batch {
             let count = min(perChunk, batch - first)
             let columns = count * shape.tilesPerImage
             transformInput(input, first: first, count: count, shape: shape)
-            TransformLoops.multiplyPoints(16, weights: transformedWeights.pointer, tiles: tiles.pointer,
+            TransformLoops.multiplyPoints(36, weights: transformedWeights.pointer, tiles: tiles.pointer,
                                           products: products.pointer, outChannels: outChannels, inChannels: inChannels,
                                           columns: columns)
             transformOutput(output, bias: bias, first: first, count: count, shape: shape)
@@ -70,64 +85,57 @@ final class WinogradConvolution {
         }
     }
 
-    /// U = G g Gᵀ for every (out, in) filter, stored point-major: U[point][out][in].
+    /// U = G g Gᵀ for every (out, in) filter, stored point-major: U[point][out][in], eight filters at a time.
     private func transformWeights(_ weight: Tensor) {
         let filters = outChannels * inChannels
-        transformedWeights.resize([16, outChannels, inChannels])
+        transformedWeights.resize([36, outChannels, inChannels])
         let source = weight.pointer
         let destination = transformedWeights.pointer
-        Parallel.forRanges(filters, grain: 4096) { range in
-            for filter in range {
-                let g = source + filter * 9
-                // G down the columns: 3 rows (lanes 0-2 used) become 4 …
-                let g0 = SIMD4<Float>(g[0], g[1], g[2], 0)
-                let g1 = SIMD4<Float>(g[3], g[4], g[5], 0)
-                let g2 = SIMD4<Float>(g[6], g[7], g[8], 0)
-                let half = SIMD4<Float>(repeating: 0.5)
-                @inline(__always) func store(_ row: SIMD4<Float>, _ index: Int) {
-                    // … then G across each row.
-                    let base = destination + index * 4 * filters + filter
-                    base[0] = row[0]
-                    base[filters] = (row[0] + row[1] + row[2]) * 0.5
-                    base[2 * filters] = (row[0] - row[1] + row[2]) * 0.5
-                    base[3 * filters] = row[2]
-                }
-                store(g0, 0)
-                store((g0 + g1 + g2) * half, 1)
-                store((g0 - g1 + g2) * half, 2)
-                store(g2, 3)
+        WinogradTransforms.forEachFilterGroup(filters) { first, lanes, scratch in
+            let taps = scratch
+            let points = scratch + 9 * 8
+            for lane in 0..<8 {
+                for tap in 0..<9 { taps[tap * 8 + lane] = lane < lanes ? source[(first + lane) * 9 + tap] : 0 }
+            }
+            WinogradTransforms.weight(taps, pointStride: 8, into: points, pointStride: 8, scratch: points + 36 * 8)
+            for point in 0..<36 {
+                (destination + point * filters + first).update(from: points + point * 8, count: lanes)
             }
         }
     }
 
-    /// V = Bᵀ d B for every 4x4 tile of images `first..<first + count`: V[point][in][tile].
+    /// V = Bᵀ d B for every 6x6 tile of images `first..<first + count`: V[point][in][tile].
     private func transformInput(_ input: Tensor, first: Int, count: Int, shape: Tiling) {
         let columns = count * shape.tilesPerImage
         let source = input.pointer
         let destination = tiles.pointer
         let (inChannels, padding) = (inChannels, padding)
-        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: shape.paddedHeight * shape.paddedWidth) {
-            image, channel, plane in
+        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: shape.scratchSize) {
+            image, channel, scratch in
+            let plane = scratch
+            let gathered = plane + shape.paddedHeight * shape.paddedWidth
+            let transformed = gathered + 36 * shape.lanes
             let sourcePlane = source + ((first + image) * inChannels + channel) * shape.height * shape.width
             WinogradConvolution.pad(sourcePlane, shape: shape, padding: padding, into: plane)
-            let tileBase = destination + channel * columns + image * shape.tilesPerImage
-            let pointStride = inChannels * columns
             for tileRow in 0..<shape.tilesDown {
-                var tileColumn = 0
-                // The padding leaves room for the 10 columns a group of four tiles reads.
-                while tileColumn + 4 <= shape.tilesAcross {
-                    let d = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
-                    let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
-                    WinogradConvolution.inputTransformOfFour(d, stride: shape.paddedWidth, into: tile,
-                                                             pointStride: pointStride)
-                    tileColumn += 4
+                for tileColumn in 0..<shape.tilesAcross {
+                    let corner = plane + 4 * tileRow * shape.paddedWidth + 4 * tileColumn
+                    let tile = gathered + tileRow * shape.tilesAcross + tileColumn
+                    for row in 0..<6 {
+                        for column in 0..<6 {
+                            tile[(row * 6 + column) * shape.lanes] = corner[row * shape.paddedWidth + column]
+                        }
+                    }
                 }
-                while tileColumn < shape.tilesAcross {
-                    let d = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
-                    let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
-                    WinogradConvolution.inputTransform(d, stride: shape.paddedWidth, into: tile, pointStride: pointStride)
-                    tileColumn += 1
-                }
+            }
+            for group in stride(from: 0, to: shape.tilesPerImage, by: 8) {
+                WinogradTransforms.input(gathered + group, pointStride: shape.lanes, into: transformed + group,
+                                         pointStride: shape.lanes, scratch: transformed + 36 * shape.lanes)
+            }
+            let tileBase = destination + channel * columns + image * shape.tilesPerImage
+            for point in 0..<36 {
+                (tileBase + point * inChannels * columns)
+                    .update(from: transformed + point * shape.lanes, count: shape.tilesPerImage)
             }
         }
     }
@@ -143,55 +151,6 @@ final class WinogradConvolution {
         }
     }
 
-    /// Bᵀ d B of one 4x4 tile (rows `stride` apart), written to 16 points `pointStride` apart.
-    @inline(__always)
-    private static func inputTransform(_ d: UnsafePointer<Float>, stride: Int, into tile: UnsafeMutablePointer<Float>,
-                                       pointStride: Int) {
-        let r0 = UnsafeRawPointer(d).loadUnaligned(as: SIMD4<Float>.self)
-        let r1 = UnsafeRawPointer(d + stride).loadUnaligned(as: SIMD4<Float>.self)
-        let r2 = UnsafeRawPointer(d + 2 * stride).loadUnaligned(as: SIMD4<Float>.self)
-        let r3 = UnsafeRawPointer(d + 3 * stride).loadUnaligned(as: SIMD4<Float>.self)
-        @inline(__always) func store(_ row: SIMD4<Float>, _ index: Int) {
-            // … then Bᵀ across each row.
-            let base = tile + index * 4 * pointStride
-            base[0] = row[0] - row[2]
-            base[pointStride] = row[1] + row[2]
-            base[2 * pointStride] = row[2] - row[1]
-            base[3 * pointStride] = row[1] - row[3]
-        }
-        // Bᵀ down the columns …
-        store(r0 - r2, 0)
-        store(r1 + r2, 1)
-        store(r2 - r1, 2)
-        store(r1 - r3, 3)
-    }
-
-    /// Bᵀ d B of four neighbouring tiles at once, each lane one tile: columns c of the four tiles are the even or
-    /// odd lanes of eight-wide loads at the group's start and two to the right.
-    @inline(__always)
-    private static func inputTransformOfFour(_ d: UnsafePointer<Float>, stride: Int,
-                                             into tile: UnsafeMutablePointer<Float>, pointStride: Int) {
-        @inline(__always) func columns(_ row: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
-            let left = UnsafeRawPointer(d + row * stride).loadUnaligned(as: SIMD8<Float>.self)
-            let right = UnsafeRawPointer(d + row * stride + 2).loadUnaligned(as: SIMD8<Float>.self)
-            return (left.evenHalf, left.oddHalf, right.evenHalf, right.oddHalf)
-        }
-        let (r0, r1, r2, r3) = (columns(0), columns(1), columns(2), columns(3))
-        @inline(__always) func store(_ value: SIMD4<Float>, _ point: Int) {
-            UnsafeMutableRawPointer(tile + point * pointStride).storeBytes(of: value, as: SIMD4<Float>.self)
-        }
-        @inline(__always) func across(_ row: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>), _ index: Int) {
-            store(row.0 - row.2, index * 4)
-            store(row.1 + row.2, index * 4 + 1)
-            store(row.2 - row.1, index * 4 + 2)
-            store(row.1 - row.3, index * 4 + 3)
-        }
-        across((r0.0 - r2.0, r0.1 - r2.1, r0.2 - r2.2, r0.3 - r2.3), 0)
-        across((r1.0 + r2.0, r1.1 + r2.1, r1.2 + r2.2, r1.3 + r2.3), 1)
-        across((r2.0 - r1.0, r2.1 - r1.1, r2.2 - r1.2, r2.3 - r1.3), 2)
-        across((r1.0 - r3.0, r1.1 - r3.1, r1.2 - r3.2, r1.3 - r3.3), 3)
-    }
-
     /// Y = Aᵀ M A + bias for every tile, written into images `first..<first + count` of `output`.
     private func transformOutput(_ output: Tensor, bias: Tensor, first: Int, count: Int, shape: Tiling) {
         let columns = count * shape.tilesPerImage
@@ -199,79 +158,30 @@ final class WinogradConvolution {
         let destination = output.pointer
         let outChannels = outChannels
         let biases = bias.pointer
-        Parallel.forRanges(count * outChannels, grain: 1) { range in
-            for index in range {
-                let (image, channel) = index.quotientAndRemainder(dividingBy: outChannels)
-                let plane = destination + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
-                let tileBase = source + channel * columns + image * shape.tilesPerImage
-                let pointStride = outChannels * columns
-                let shift = biases[channel]
-                for tileRow in 0..<shape.tilesDown {
-                    var tileColumn = 0
-                    // Groups of four tiles whose 2x8 outputs lie wholly inside the image go eight lanes at a time.
-                    if 2 * tileRow + 1 < shape.outputHeight {
-                        while 2 * tileColumn + 8 <= shape.outputWidth {
-                            WinogradConvolution.outputTransformOfFour(
-                                tileBase + tileRow * shape.tilesAcross + tileColumn, pointStride: pointStride, bias: shift,
-                                into: plane + 2 * tileRow * shape.outputWidth + 2 * tileColumn, stride: shape.outputWidth)
-                            tileColumn += 4
-                        }
-                    }
-                    while tileColumn < shape.tilesAcross {
-                        defer { tileColumn += 1 }
-                        let m = tileBase + tileRow * shape.tilesAcross + tileColumn
-                        // Aᵀ down the columns: 4 rows become 2.
-                        var top = SIMD4<Float>()
-                        var bottom = SIMD4<Float>()
-                        for column in 0..<4 {
-                            let (a, b, c, d) = (m[column * pointStride], m[(4 + column) * pointStride],
-                                                m[(8 + column) * pointStride], m[(12 + column) * pointStride])
-                            top[column] = a + b + c
-                            bottom[column] = b - c - d
-                        }
-                        let row = 2 * tileRow
-                        let column = 2 * tileColumn
-                        let fullWidth = column + 1 < shape.outputWidth
-                        plane[row * shape.outputWidth + column] = top[0] + top[1] + top[2] + shift
-                        if fullWidth { plane[row * shape.outputWidth + column + 1] = top[1] - top[2] - top[3] + shift }
-                        if row + 1 < shape.outputHeight {
-                            plane[(row + 1) * shape.outputWidth + column] = bottom[0] + bottom[1] + bottom[2] + shift
-                            if fullWidth {
-                                plane[(row + 1) * shape.outputWidth + column + 1] = bottom[1] - bottom[2] - bottom[3] + shift
-                            }
+        TransformLoops.forEachPlane(images: count, channels: outChannels, scratchSize: shape.scratchSize) {
+            image, channel, scratch in
+            let blocks = scratch
+            let plane = destination + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
+            let tileBase = source + channel * columns + image * shape.tilesPerImage
+            for group in stride(from: 0, to: shape.tilesPerImage, by: 8) {
+                WinogradTransforms.output(tileBase + group, pointStride: outChannels * columns, into: blocks + group,
+                                          pointStride: shape.lanes, scratch: blocks + 16 * shape.lanes)
+            }
+            let shift = biases[channel]
+            for tileRow in 0..<shape.tilesDown {
+                let rows = min(4, shape.outputHeight - 4 * tileRow)
+                for tileColumn in 0..<shape.tilesAcross {
+                    let width = min(4, shape.outputWidth - 4 * tileColumn)
+                    let block = blocks + tileRow * shape.tilesAcross + tileColumn
+                    let corner = plane + 4 * tileRow * shape.outputWidth + 4 * tileColumn
+                    for row in 0..<rows {
+                        for column in 0..<width {
+                            corner[row * shape.outputWidth + column] = block[(row * 4 + column) * shape.lanes] + shift
                         }
                     }
                 }
             }
         }
-    }
-
-    /// Aᵀ M A + bias of four neighbouring tiles, written as two rows of eight outputs.
-    @inline(__always)
-    private static func outputTransformOfFour(_ m: UnsafePointer<Float>, pointStride: Int, bias: Float,
-                                              into output: UnsafeMutablePointer<Float>, stride: Int) {
-        @inline(__always) func point(_ index: Int) -> SIMD4<Float> {
-            UnsafeRawPointer(m + index * pointStride).loadUnaligned(as: SIMD4<Float>.self)
-        }
-        var top = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
-        var bottom = top
-        @inline(__always) func down(_ column: Int) -> (SIMD4<Float>, SIMD4<Float>) {
-            let (a, b, c, d) = (point(column), point(4 + column), point(8 + column), point(12 + column))
-            return (a + b + c, b - c - d)
-        }
-        (top.0, bottom.0) = down(0)
-        (top.1, bottom.1) = down(1)
-        (top.2, bottom.2) = down(2)
-        (top.3, bottom.3) = down(3)
-        let shift = SIMD4<Float>(repeating: bias)
-        var upper = SIMD8<Float>()
-        upper.evenHalf = top.0 + top.1 + top.2 + shift
-        upper.oddHalf = top.1 - top.2 - top.3 + shift
-        var lower = SIMD8<Float>()
-        lower.evenHalf = bottom.0 + bottom.1 + bottom.2 + shift
-        lower.oddHalf = bottom.1 - bottom.2 - bottom.3 + shift
-        UnsafeMutableRawPointer(output).storeBytes(of: upper, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(output + stride).storeBytes(of: lower, as: SIMD8<Float>.self)
     }
 
     // MARK: - Backward
@@ -282,11 +192,10 @@ final class WinogradConvolution {
         let shape = tiling(input)
         let batch = input.shape[0]
         transformWeights(weight)
-        transformedWeightGradients.resize([16, outChannels, inChannels])
+        transformedWeightGradients.resize([36, outChannels, inChannels])
         transformedWeightGradients.fill(0)
         let perChunk = imagesPerChunk(batch: batch, tiling: shape)
-        tiles.resize([16, inChannels, perChunk * shape.tilesPerImage])
-        products.resize([16, outChannels, perChunk * shape.tilesPerImage])
+        prepareBuffers(perChunk: perChunk, shape: shape)
         var first = 0
         while first < batch {
             let count = min(perChunk, batch - first)
@@ -294,7 +203,7 @@ final class WinogradConvolution {
             transformInput(input, first: first, count: count, shape: shape)
             transformOutputGradient(outputGradient, first: first, count: count, shape: shape)
             let computeInputGradient = inputGradient != nil
-            Parallel.forEach(16) { point in
+            Parallel.forEach(36) { point in
                 let productGradient = products.pointer + point * outChannels * columns
                 let tile = tiles.pointer + point * inChannels * columns
                 serialGemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: columns,
@@ -313,107 +222,70 @@ final class WinogradConvolution {
         addFilterGradients(into: weightGradient)
     }
 
-    /// dM = A dY Aᵀ for every 2x2 output tile (zero beyond the image): the product gradients, in `products`.
+    /// dM = A dY Aᵀ for every 4x4 output tile (zero beyond the image): the product gradients, in `products`.
     private func transformOutputGradient(_ outputGradient: Tensor, first: Int, count: Int, shape: Tiling) {
         let columns = count * shape.tilesPerImage
         let source = outputGradient.pointer
         let destination = products.pointer
         let outChannels = outChannels
-        Parallel.forRanges(count * outChannels, grain: 1) { range in
-            for index in range {
-                let (image, channel) = index.quotientAndRemainder(dividingBy: outChannels)
-                let plane = source + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
-                let tileBase = destination + channel * columns + image * shape.tilesPerImage
-                let pointStride = outChannels * columns
-                for tileRow in 0..<shape.tilesDown {
-                    var tileColumn = 0
-                    if 2 * tileRow + 1 < shape.outputHeight {
-                        while 2 * tileColumn + 8 <= shape.outputWidth {
-                            WinogradConvolution.outputGradientTransformOfFour(
-                                plane + 2 * tileRow * shape.outputWidth + 2 * tileColumn, stride: shape.outputWidth,
-                                into: tileBase + tileRow * shape.tilesAcross + tileColumn, pointStride: pointStride)
-                            tileColumn += 4
+        TransformLoops.forEachPlane(images: count, channels: outChannels, scratchSize: shape.scratchSize) {
+            image, channel, scratch in
+            let blocks = scratch
+            let transformed = blocks + 16 * shape.lanes
+            let plane = source + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
+            for tileRow in 0..<shape.tilesDown {
+                let rows = min(4, shape.outputHeight - 4 * tileRow)
+                for tileColumn in 0..<shape.tilesAcross {
+                    let width = min(4, shape.outputWidth - 4 * tileColumn)
+                    let block = blocks + tileRow * shape.tilesAcross + tileColumn
+                    let corner = plane + 4 * tileRow * shape.outputWidth + 4 * tileColumn
+                    for row in 0..<4 {
+                        for column in 0..<4 {
+                            block[(row * 4 + column) * shape.lanes] = row < rows && column < width
+                                ? corner[row * shape.outputWidth + column] : 0
                         }
-                    }
-                    while tileColumn < shape.tilesAcross {
-                        defer { tileColumn += 1 }
-                        let (row, column) = (2 * tileRow, 2 * tileColumn)
-                        let right = column + 1 < shape.outputWidth
-                        let below = row + 1 < shape.outputHeight
-                        let y00 = plane[row * shape.outputWidth + column]
-                        let y01 = right ? plane[row * shape.outputWidth + column + 1] : 0
-                        let y10 = below ? plane[(row + 1) * shape.outputWidth + column] : 0
-                        let y11 = right && below ? plane[(row + 1) * shape.outputWidth + column + 1] : 0
-                        let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
-                        @inline(__always) func store(_ a: Float, _ b: Float, _ index: Int) {
-                            let base = tile + index * 4 * pointStride
-                            base[0] = a
-                            base[pointStride] = a + b
-                            base[2 * pointStride] = a - b
-                            base[3 * pointStride] = -b
-                        }
-                        // A down the columns (rows y0, y0 + y1, y0 - y1, -y1), then across each row the same way.
-                        store(y00, y01, 0)
-                        store(y00 + y10, y01 + y11, 1)
-                        store(y00 - y10, y01 - y11, 2)
-                        store(-y10, -y11, 3)
                     }
                 }
+            }
+            for group in stride(from: 0, to: shape.tilesPerImage, by: 8) {
+                WinogradTransforms.outputAdjoint(blocks + group, pointStride: shape.lanes, into: transformed + group,
+                                                 pointStride: shape.lanes, scratch: transformed + 36 * shape.lanes)
+            }
+            let tileBase = destination + channel * columns + image * shape.tilesPerImage
+            for point in 0..<36 {
+                (tileBase + point * outChannels * columns)
+                    .update(from: transformed + point * shape.lanes, count: shape.tilesPerImage)
             }
         }
     }
 
-    /// A dY Aᵀ of four neighbouring 2x2 output tiles, each lane one tile.
-    @inline(__always)
-    private static func outputGradientTransformOfFour(_ y: UnsafePointer<Float>, stride: Int,
-                                                      into tile: UnsafeMutablePointer<Float>, pointStride: Int) {
-        let upper = UnsafeRawPointer(y).loadUnaligned(as: SIMD8<Float>.self)
-        let lower = UnsafeRawPointer(y + stride).loadUnaligned(as: SIMD8<Float>.self)
-        let (y00, y01, y10, y11) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
-        @inline(__always) func store(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ index: Int) {
-            let base = tile + index * 4 * pointStride
-            UnsafeMutableRawPointer(base).storeBytes(of: a, as: SIMD4<Float>.self)
-            UnsafeMutableRawPointer(base + pointStride).storeBytes(of: a + b, as: SIMD4<Float>.self)
-            UnsafeMutableRawPointer(base + 2 * pointStride).storeBytes(of: a - b, as: SIMD4<Float>.self)
-            UnsafeMutableRawPointer(base + 3 * pointStride).storeBytes(of: -b, as: SIMD4<Float>.self)
-        }
-        store(y00, y01, 0)
-        store(y00 + y10, y01 + y11, 1)
-        store(y00 - y10, y01 - y11, 2)
-        store(-y10, -y11, 3)
-    }
-
-    /// dd = B dV Bᵀ for every tile (dV in `tiles`), added into the input gradient of images `first..<first + count`.
+    /// dd = B dV Bᵀ for every tile (dV in `tiles`), summed over overlapping tiles into the input gradient of images
+    /// `first..<first + count`.
     private func transformTileGradients(into inputGradient: Tensor, first: Int, count: Int, shape: Tiling) {
         let columns = count * shape.tilesPerImage
         let source = tiles.pointer
         let destination = inputGradient.pointer
         let (inChannels, padding) = (inChannels, padding)
-        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: shape.paddedHeight * shape.paddedWidth) {
-            image, channel, plane in
-            plane.update(repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
+        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: shape.scratchSize) {
+            image, channel, scratch in
+            let plane = scratch
+            let transformed = plane + shape.paddedHeight * shape.paddedWidth
             let tileBase = source + channel * columns + image * shape.tilesPerImage
-            let pointStride = inChannels * columns
+            for group in stride(from: 0, to: shape.tilesPerImage, by: 8) {
+                WinogradTransforms.inputAdjoint(tileBase + group, pointStride: inChannels * columns,
+                                                into: transformed + group, pointStride: shape.lanes,
+                                                scratch: transformed + 36 * shape.lanes)
+            }
+            plane.update(repeating: 0, count: shape.paddedHeight * shape.paddedWidth)
             for tileRow in 0..<shape.tilesDown {
                 for tileColumn in 0..<shape.tilesAcross {
-                    let v = tileBase + tileRow * shape.tilesAcross + tileColumn
-                    // B across each row: (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3) …
-                    @inline(__always) func row(_ index: Int) -> SIMD4<Float> {
-                        let base = v + index * 4 * pointStride
-                        let (a, b, c, d) = (base[0], base[pointStride], base[2 * pointStride], base[3 * pointStride])
-                        return SIMD4(a, b - c + d, -a + b + c, -d)
+                    let corner = plane + 4 * tileRow * shape.paddedWidth + 4 * tileColumn
+                    let tile = transformed + tileRow * shape.tilesAcross + tileColumn
+                    for row in 0..<6 {
+                        for column in 0..<6 {
+                            corner[row * shape.paddedWidth + column] += tile[(row * 6 + column) * shape.lanes]
+                        }
                     }
-                    let (v0, v1, v2, v3) = (row(0), row(1), row(2), row(3))
-                    // … then down the columns, added into the padded plane.
-                    let target = plane + 2 * tileRow * shape.paddedWidth + 2 * tileColumn
-                    @inline(__always) func add(_ values: SIMD4<Float>, _ index: Int) {
-                        let pointer = UnsafeMutableRawPointer(target + index * shape.paddedWidth)
-                        pointer.storeBytes(of: pointer.loadUnaligned(as: SIMD4<Float>.self) + values, as: SIMD4<Float>.self)
-                    }
-                    add(v0, 0)
-                    add(v1 - v2 + v3, 1)
-                    add(-v0 + v1 + v2, 2)
-                    add(-v3, 3)
                 }
             }
             let imagePlane = destination + ((first + image) * inChannels + channel) * shape.height * shape.width
@@ -426,31 +298,22 @@ final class WinogradConvolution {
         }
     }
 
-    /// dg = Gᵀ dU G for every filter, added into the `[out, in, 3, 3]` weight gradient.
+    /// dg = Gᵀ dU G for every filter, added into the `[out, in, 3, 3]` weight gradient, eight filters at a time.
     private func addFilterGradients(into weightGradient: Tensor) {
         let filters = outChannels * inChannels
         let source = transformedWeightGradients.pointer
         let destination = weightGradient.pointer
-        Parallel.forRanges(filters, grain: 4096) { range in
-            for filter in range {
-                // Gᵀ across each row: (w0 + (w1 + w2) / 2, (w1 - w2) / 2, (w1 + w2) / 2 + w3) …
-                @inline(__always) func row(_ index: Int) -> SIMD4<Float> {
-                    let base = source + index * 4 * filters + filter
-                    let (a, b, c, d) = (base[0], base[filters], base[2 * filters], base[3 * filters])
-                    return SIMD4(a + (b + c) * 0.5, (b - c) * 0.5, (b + c) * 0.5 + d, 0)
-                }
-                let (w0, w1, w2, w3) = (row(0), row(1), row(2), row(3))
-                let half = SIMD4<Float>(repeating: 0.5)
-                // … then down the columns.
-                let g = destination + filter * 9
-                @inline(__always) func add(_ values: SIMD4<Float>, _ offset: Int) {
-                    g[offset] += values[0]
-                    g[offset + 1] += values[1]
-                    g[offset + 2] += values[2]
-                }
-                add(w0 + (w1 + w2) * half, 0)
-                add((w1 - w2) * half, 3)
-                add((w1 + w2) * half + w3, 6)
+        WinogradTransforms.forEachFilterGroup(filters) { first, lanes, scratch in
+            let points = scratch
+            let taps = scratch + 36 * 8
+            for point in 0..<36 {
+                let row = points + point * 8
+                row.update(repeating: 0, count: 8)
+                row.update(from: source + point * filters + first, count: lanes)
+            }
+            WinogradTransforms.weightAdjoint(points, pointStride: 8, into: taps, pointStride: 8, scratch: taps + 9 * 8)
+            for lane in 0..<lanes {
+                for tap in 0..<9 { destination[(first + lane) * 9 + tap] += taps[tap * 8 + lane] }
             }
         }
     }

@@ -17,7 +17,8 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testWinogradConvolutionOnTileGroupsAndRaggedEdges() throws {
-        // 9 x 19 outputs: rows of ten 2x2 tiles (two groups of four plus two single tiles) and a half-tile edge.
+        // 9 x 19 outputs: 3 x 5 tiles of 4x4 (a group of eight tiles and a partial group of seven), ragged at the
+        // bottom and right; then 10 x 16 outputs without padding: 12 tiles, ragged at the bottom.
         var rng = RandomGenerator(seed: 22)
         try checkGradients(of: Conv2d(3, 4, kernel: 3, stride: 1, padding: 1, rng: &rng),
                            input: randomTensor([2, 3, 9, 19], seed: 23), samples: 40)
