@@ -92,7 +92,8 @@ public final class ConvTranspose2d: GemmLayer {
             let cols = columns.pointer
             let biases = bias.value.pointer
             Parallel.forEach(count * outChannels) { index in
-                let (image, channel) = index.quotientAndRemainder(dividingBy: self.outChannels)
+                // Images vary fastest, so neighbouring iterations read neighbouring columns of the same rows.
+                let (channel, image) = index.quotientAndRemainder(dividingBy: count)
                 let imageStart = destination + (first + image) * outputImage
                 (imageStart + channel * shape.inputPixels).update(repeating: biases[channel], count: shape.inputPixels)
                 shape.addColumnsToImage(cols + image * pixels, rowStride: width, channel: channel, image: imageStart)
@@ -133,7 +134,7 @@ public final class ConvTranspose2d: GemmLayer {
             let cols = columns.pointer
             let gradients = outputGradient.pointer
             Parallel.forEach(count * outChannels) { index in
-                let (image, channel) = index.quotientAndRemainder(dividingBy: self.outChannels)
+                let (channel, image) = index.quotientAndRemainder(dividingBy: count)
                 shape.imageToColumns(gradients + (first + image) * outputImage, channel: channel,
                                      columns: cols + image * pixels, rowStride: width)
             }

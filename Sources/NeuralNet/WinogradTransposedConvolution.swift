@@ -214,7 +214,8 @@ final class WinogradTransposedConvolution {
         let biases = bias.pointer
         Parallel.forRanges(count * outChannels, grain: 1) { range in
             for index in range {
-                let (image, channel) = index.quotientAndRemainder(dividingBy: outChannels)
+                // Images vary fastest, as in `TransformLoops.forEachPlane`.
+                let (channel, image) = index.quotientAndRemainder(dividingBy: count)
                 let plane = destination + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
                 let tileBase = source + channel * columns + image * shape.tilesPerImage
                 let pointStride = outChannels * columns
