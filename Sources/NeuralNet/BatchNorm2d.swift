@@ -97,6 +97,12 @@ public final class BatchNorm2d: Layer {
         return output
     }
 
+    /// The evaluation-mode map of `channel`, x ↦ x · scale + shift, from the running statistics.
+    func evaluationAffine(_ channel: Int) -> (scale: Float, shift: Float) {
+        let scale = weight.value[channel] / (runningVariance[channel] + epsilon).squareRoot()
+        return (scale, bias.value[channel] - runningMean[channel] * scale)
+    }
+
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         let input = input!
         let batch = input.shape[0]

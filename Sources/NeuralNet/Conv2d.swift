@@ -16,6 +16,9 @@ public final class Conv2d: GemmLayer {
     private let columns = Tensor()
     private let chunk = Tensor()
     private var input: Tensor?
+    /// Weights and bias with a following batch normalisation folded in (evaluation only).
+    private let foldedWeight = Tensor()
+    private let foldedBias = Tensor()
     /// The Winograd F(4x4, 3x3) path, taken for 3x3 stride 1 layers with enough input channels to make its GEMMs
     /// worthwhile; other layers use im2col.
     private let winograd: WinogradConvolution?
@@ -53,6 +56,26 @@ public final class Conv2d: GemmLayer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
+        try forward(input, weight: weight.value, bias: bias.value)
+    }
+
+    /// The evaluation-mode output of this layer followed by `normalization`, in one pass: the normalisation's
+    /// per-channel affine map is folded into the weights and bias (w·s, b·s + t). No backward may follow.
+    func forward(_ input: Tensor, foldingIn normalization: BatchNorm2d) throws -> Tensor {
+        foldedWeight.resize(weight.value.shape)
+        foldedBias.resize([outChannels])
+        let filterSize = inChannels * kernel * kernel
+        for channel in 0..<outChannels {
+            let (scale, shift) = normalization.evaluationAffine(channel)
+            let filter = weight.value.pointer + channel * filterSize
+            let folded = foldedWeight.pointer + channel * filterSize
+            for tap in 0..<filterSize { folded[tap] = filter[tap] * scale }
+            foldedBias[channel] = bias.value[channel] * scale + shift
+        }
+        return try forward(input, weight: foldedWeight, bias: foldedBias)
+    }
+
+    private func forward(_ input: Tensor, weight: Tensor, bias: Tensor) throws -> Tensor {
         guard input.shape.count == 4, input.shape[1] == inChannels,
               input.shape[2] + 2 * padding >= kernel, input.shape[3] + 2 * padding >= kernel else {
             throw ShapeError(layer: description, expected: "[N, \(inChannels), H, W] with H, W ≥ \(kernel - 2 * padding)",
@@ -70,11 +93,11 @@ public final class Conv2d: GemmLayer {
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
         if let winograd {
-            winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+            winograd.forward(input: input, weight: weight, bias: bias, output: output)
             return output
         }
         if let singleChannel {
-            singleChannel.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+            singleChannel.forward(input: input, weight: weight, bias: bias, output: output)
             return output
         }
         let perChunk = ChunkLayout.imagesPerChunk(batch: batch, pixels: pixels)
@@ -89,17 +112,17 @@ public final class Conv2d: GemmLayer {
                 // A single image's output block is already [out, pixels]: start from the bias, GEMM into place.
                 let image = output.pointer + first * outChannels * pixels
                 for channel in 0..<outChannels {
-                    (image + channel * pixels).update(repeating: bias.value[channel], count: pixels)
+                    (image + channel * pixels).update(repeating: bias[channel], count: pixels)
                 }
                 gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: shape.columnRows,
-                     a: weight.value.pointer, lda: shape.columnRows, b: columns.pointer, ldb: width,
+                     a: weight.pointer, lda: shape.columnRows, b: columns.pointer, ldb: width,
                      beta: 1, c: image, ldc: width)
             } else {
                 gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: shape.columnRows,
-                     a: weight.value.pointer, lda: shape.columnRows, b: columns.pointer, ldb: width,
+                     a: weight.pointer, lda: shape.columnRows, b: columns.pointer, ldb: width,
                      beta: 0, c: chunk.pointer, ldc: width)
                 ChunkLayout.scatter(chunk.pointer, first: first, count: count, channels: outChannels, pixels: pixels,
-                                    bias: bias.value.pointer, into: output.pointer)
+                                    bias: bias.pointer, into: output.pointer)
             }
             first += count
         }

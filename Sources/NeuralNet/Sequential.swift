@@ -34,6 +34,34 @@ public final class Sequential: Layer {
         return value
     }
 
+    /// The evaluation-mode output when no backward pass follows (predictions): each convolution followed by batch
+    /// normalisation runs as one convolution with the normalisation folded in, saving a pass over its output.
+    public func infer(_ input: Tensor) throws -> Tensor {
+        var value = input
+        var position = 0
+        while position < children.count {
+            let child = children[position]
+            let started = profile == nil ? 0 : monotonicNanoseconds()
+            if let nested = child.layer as? Sequential {
+                value = try nested.infer(value)
+                position += 1
+                continue
+            }
+            if let convolution = child.layer as? Conv2d, position + 1 < children.count,
+               let normalization = children[position + 1].layer as? BatchNorm2d,
+               normalization.channels == convolution.outChannels {
+                value = try convolution.forward(value, foldingIn: normalization)
+                position += 2
+            } else {
+                value = try child.layer.forward(value, mode: .evaluation)
+                position += 1
+            }
+            profile?.add(child.layer, name: "\(child.name) \(child.layer.description)",
+                         seconds: Double(monotonicNanoseconds() - started) * 1e-9, backward: false)
+        }
+        return value
+    }
+
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         var gradient = outputGradient
         for (position, child) in children.enumerated().reversed() {

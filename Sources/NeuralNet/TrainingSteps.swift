@@ -30,7 +30,7 @@ public final class SoftmaxPredictor {
 
     /// The softmax vectors `[N, classes]` for a batch of images; the tensor is reused by the next call.
     public func callAsFunction(_ images: Tensor) throws -> Tensor {
-        try softmax.forward(try model.forward(images, mode: .evaluation), mode: .evaluation)
+        try softmax.forward(try model.infer(images), mode: .evaluation)
     }
 }
 

@@ -106,6 +106,23 @@ final class ModelStepTests: XCTestCase {
         XCTAssertNotEqual(try trainTwoSteps(seed: 3), try trainTwoSteps(seed: 4))
     }
 
+    func testInferenceFoldsBatchNormalizationWithoutChangingTheOutput() throws {
+        var rng = RandomGenerator(seed: 5)
+        let model = PaperModels.classifier(imageSize: 32, classes: 3, width: 4, rng: &rng)
+        // Running statistics and affine parameters away from their initial identity, so the fold has work to do.
+        for case let normalization as BatchNorm2d in model.allLayers {
+            for channel in 0..<normalization.channels {
+                normalization.runningMean[channel] = 0.2 * Float(channel % 3) - 0.1
+                normalization.runningVariance[channel] = 0.5 + 0.25 * Float(channel % 4)
+                normalization.weight.value[channel] = 1.5 - 0.2 * Float(channel % 5)
+                normalization.bias.value[channel] = 0.1 * Float(channel % 2)
+            }
+        }
+        let images = randomTensor([3, 1, 32, 32], seed: 6)
+        let expected = try model.forward(images, mode: .evaluation).clone()
+        assertClose(try model.infer(images), expected, relative: 1e-4, absolute: 1e-5, "folded inference")
+    }
+
     func testWrongInputShapeNamesTheLayer() throws {
         var rng = RandomGenerator(seed: 1)
         let model = PaperModels.classifier(imageSize: 32, classes: 3, width: 2, rng: &rng)
