@@ -67,6 +67,48 @@ public final class MaxPool2d: Layer {
         return output
     }
 
+    /// max(0, maxPool(input)) for the 2x2, stride 2 pool in evaluation when no backward follows: one pass that
+    /// keeps no record of which value won. Other kernels pool as usual and clamp after.
+    func forwardClampingAtZero(_ input: Tensor) throws -> Tensor {
+        guard kernel == 2, stride == 2, input.shape.count == 4, input.shape[2] >= 2, input.shape[3] >= 2 else {
+            let pooled = try forward(input, mode: .evaluation)
+            for index in 0..<pooled.count { pooled[index] = max(pooled[index], 0) }
+            return pooled
+        }
+        let (height, width) = (input.shape[2], input.shape[3])
+        let (outputHeight, outputWidth) = (height / 2, width / 2)
+        let rows = input.shape[0] * input.shape[1] * outputHeight
+        output.resize([input.shape[0], input.shape[1], outputHeight, outputWidth])
+        let source = input.pointer
+        let destination = output.pointer
+        Parallel.forRanges(rows, grain: max(1, 4096 / width)) { range in
+            for row in range {
+                let (plane, outputRow) = row.quotientAndRemainder(dividingBy: outputHeight)
+                let top = source + plane * height * width + 2 * outputRow * width
+                let bottom = top + width
+                let target = destination + row * outputWidth
+                var column = 0
+                while column + 8 <= outputWidth {
+                    let upper = UnsafeRawPointer(top + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
+                    let lower = UnsafeRawPointer(bottom + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
+                    // Comparisons and selects: the generic pointwiseMax is not lowered to vector instructions.
+                    let pairs = upper.replacing(with: lower, where: lower .> upper)
+                    let across = pairs.evenHalf.replacing(with: pairs.oddHalf, where: pairs.oddHalf .> pairs.evenHalf)
+                    let best = across.replacing(with: 0, where: across .< 0)
+                    UnsafeMutableRawPointer(target + column).storeBytes(of: best, as: SIMD8<Float>.self)
+                    column += 8
+                }
+                while column < outputWidth {
+                    let upper = max(top[2 * column], top[2 * column + 1])
+                    let lower = max(bottom[2 * column], bottom[2 * column + 1])
+                    target[column] = max(max(upper, lower), 0)
+                    column += 1
+                }
+            }
+        }
+        return output
+    }
+
     /// The 2x2, stride 2 case, which the paper's classifier uses: one output row from two input rows, eight outputs
     /// at a time with vector selects (which of four values wins is unpredictable, so branches would mispredict).
     @inline(__always)

@@ -35,7 +35,8 @@ public final class Sequential: Layer {
     }
 
     /// The evaluation-mode output when no backward pass follows (predictions): each convolution followed by batch
-    /// normalisation runs as one convolution with the normalisation folded in, saving a pass over its output.
+    /// normalisation runs as one convolution with the normalisation folded in, and each max pool followed by ReLU
+    /// as one pass, saving passes over the activations.
     public func infer(_ input: Tensor) throws -> Tensor {
         var value = input
         var position = 0
@@ -51,6 +52,10 @@ public final class Sequential: Layer {
                let normalization = children[position + 1].layer as? BatchNorm2d,
                normalization.channels == convolution.outChannels {
                 value = try convolution.forward(value, foldingIn: normalization)
+                position += 2
+            } else if let pool = child.layer as? MaxPool2d, position + 1 < children.count,
+                      let activation = children[position + 1].layer as? Activation, activation.function == .relu {
+                value = try pool.forwardClampingAtZero(value)
                 position += 2
             } else {
                 value = try child.layer.forward(value, mode: .evaluation)

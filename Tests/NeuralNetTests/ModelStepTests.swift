@@ -106,7 +106,7 @@ final class ModelStepTests: XCTestCase {
         XCTAssertNotEqual(try trainTwoSteps(seed: 3), try trainTwoSteps(seed: 4))
     }
 
-    func testInferenceFoldsBatchNormalizationWithoutChangingTheOutput() throws {
+    func testInferenceFusingNormalizationPoolingAndReLUGivesTheSameOutput() throws {
         var rng = RandomGenerator(seed: 5)
         let model = PaperModels.classifier(imageSize: 32, classes: 3, width: 4, rng: &rng)
         // Running statistics and affine parameters away from their initial identity, so the fold has work to do.
@@ -120,7 +120,7 @@ final class ModelStepTests: XCTestCase {
         }
         let images = randomTensor([3, 1, 32, 32], seed: 6)
         let expected = try model.forward(images, mode: .evaluation).clone()
-        assertClose(try model.infer(images), expected, relative: 1e-4, absolute: 1e-5, "folded inference")
+        assertClose(try model.infer(images), expected, relative: 1e-4, absolute: 1e-5, "fused inference")
     }
 
     func testWrongInputShapeNamesTheLayer() throws {
