@@ -17,8 +17,8 @@ public final class ConvTranspose2d: GemmLayer {
     private let columns = Tensor()
     private let chunk = Tensor()
     private var input: Tensor?
-    /// The minimal-filtering forward path for the 4x4, stride 2, padding 1 upsampling layers; other layers, and
-    /// every backward pass, use GEMM + col2im.
+    /// The minimal-filtering path for the 4x4, stride 2, padding 1 upsampling layers (the backward pass only with
+    /// many channels); other layers use GEMM + col2im.
     private let winograd: WinogradTransposedConvolution?
     public private(set) var lastForwardFLOPs = 0
 
@@ -111,8 +111,6 @@ public final class ConvTranspose2d: GemmLayer {
         let pixels = shape.outputPixels
         let perChunk = ChunkLayout.imagesPerChunk(batch: batch, pixels: pixels)
         inputGradient.resize(needsInputGradient ? input.shape : [0])
-        columns.resize([kernelRows, perChunk * pixels])
-        chunk.resize([inChannels, perChunk * pixels])
         let outputImage = outChannels * shape.inputPixels
         let biasGradient = bias.gradient.pointer
         for channel in 0..<outChannels {
@@ -127,6 +125,14 @@ public final class ConvTranspose2d: GemmLayer {
             stats.flops += (needsInputGradient ? 2 : 1) * 2 * batch * pixels * inChannels * kernelRows
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
+        if let winograd, input.shape[3] >= WinogradTransposedConvolution.minimumWidth,
+           min(inChannels, outChannels) >= WinogradTransposedConvolution.minimumBackwardChannels {
+            winograd.backward(input: input, weight: weight.value, outputGradient: outputGradient,
+                              weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
+            return inputGradient
+        }
+        columns.resize([kernelRows, perChunk * pixels])
+        chunk.resize([inChannels, perChunk * pixels])
         var first = 0
         while first < batch {
             let count = min(perChunk, batch - first)

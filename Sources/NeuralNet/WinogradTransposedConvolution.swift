@@ -4,23 +4,28 @@
 /// y[2i+a][2j+b] = Σ_{t,u} x[i+a-1+t][j+b-1+u] · w[3-a-2t][3-b-2u]. Each phase runs Winograd's F(2x2, 2x2):
 /// a 2x2 block of a phase's outputs comes from a 3x3 input tile as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with
 /// Bᵀ = [[1,-1,0],[0,1,0],[0,-1,1]], G = [[1,0],[1,1],[0,1]], Aᵀ = [[1,1,0],[0,1,1]]: 36 GEMMs of
-/// [out, in] x [in, tiles] with 9 multiplications where direct computation takes 16. Only the forward pass goes
-/// this way: the backward GEMMs of the im2col form have long inner dimensions and ran faster than the adjoint
-/// transforms here.
+/// [out, in] x [in, tiles] with 9 multiplications where direct computation takes 16. The backward pass runs the
+/// same transforms adjoint (see `WinogradTransposedConvolution+Backward.swift`).
 ///
-/// Buffers: U `[4 phases, 9, out, in]`, V `[4, 9, in, tiles]`, M `[4, 9, out, tiles]`.
+/// Buffers: U `[4 phases, 9, out, in]`, V `[4, 9, in, tiles]`, M `[4, 9, out, tiles]` (dU, dV and dM in the
+/// backward pass).
 final class WinogradTransposedConvolution {
     /// With fewer channels on either side the transforms cost more than the multiplications they save.
     static let minimumChannels = 16
     /// Narrower inputs have fewer than four tiles across, so none of the vectorised groups, and im2col is faster.
     static let minimumWidth = 8
+    /// The backward pass pays off only with more channels: at 64 in and 32 out it ran no faster than im2col's
+    /// long-inner-dimension GEMMs, at 128 and 64 a fifth faster, at 256 and 128 a third.
+    static let minimumBackwardChannels = 64
 
     let inChannels: Int
     let outChannels: Int
 
-    private let transformedWeights = Tensor()
-    private let tiles = Tensor()
-    private let products = Tensor()
+    let transformedWeights = Tensor()
+    /// dU, the transformed weights' gradient, in the backward pass.
+    let transformedWeightGradients = Tensor()
+    let tiles = Tensor()
+    let products = Tensor()
 
     init(inChannels: Int, outChannels: Int) {
         self.inChannels = inChannels
@@ -29,7 +34,7 @@ final class WinogradTransposedConvolution {
 
     /// One image's tiling: input size, 2x2 tiles of input positions, and a padded plane (one zero row and column
     /// before, enough after) from which every phase's 3x3 tile reads without bounds checks.
-    private struct Tiling {
+    struct Tiling {
         let height: Int
         let width: Int
         var tilesDown: Int { (height + 1) / 2 }
@@ -41,8 +46,16 @@ final class WinogradTransposedConvolution {
         var outputWidth: Int { 2 * width }
     }
 
-    private func imagesPerChunk(batch: Int, tiling: Tiling) -> Int {
+    func imagesPerChunk(batch: Int, tiling: Tiling) -> Int {
         max(1, min(batch, 2048 / max(tiling.tilesPerImage, 1)))
+    }
+
+    /// Sizes `tiles` and `products` for chunks of `perChunk` images; the backward transforms read whole groups of
+    /// eight tiles, so both end with a group's worth of slack.
+    func prepareBuffers(perChunk: Int, shape: Tiling) {
+        let columns = perChunk * shape.tilesPerImage
+        tiles.resize([36 * inChannels * columns + 8])
+        products.resize([36 * outChannels * columns + 8])
     }
 
     // MARK: - Forward
@@ -53,8 +66,7 @@ final class WinogradTransposedConvolution {
         let batch = input.shape[0]
         transformWeights(weight)
         let perChunk = imagesPerChunk(batch: batch, tiling: shape)
-        tiles.resize([36, inChannels, perChunk * shape.tilesPerImage])
-        products.resize([36, outChannels, perChunk * shape.tilesPerImage])
+        prepareBuffers(perChunk: perChunk, shape: shape)
         var first = 0
         while first < batch {
             let count = min(perChunk, batch - first)
@@ -69,7 +81,7 @@ final class WinogradTransposedConvolution {
     }
 
     /// U = G g Gᵀ of every phase's 2x2 kernel g[t][u] = w[in][out][3-a-2t][3-b-2u]: U[phase][point][out][in].
-    private func transformWeights(_ weight: Tensor) {
+    func transformWeights(_ weight: Tensor) {
         let filters = outChannels * inChannels
         transformedWeights.resize([36, outChannels, inChannels])
         let source = weight.pointer
@@ -100,7 +112,7 @@ final class WinogradTransposedConvolution {
     }
 
     /// V = Bᵀ d B of every phase's 3x3 tile of images `first..<first + count`: V[phase][point][in][tile].
-    private func transformInput(_ input: Tensor, first: Int, count: Int, shape: Tiling) {
+    func transformInput(_ input: Tensor, first: Int, count: Int, shape: Tiling) {
         let columns = count * shape.tilesPerImage
         let source = input.pointer
         let destination = tiles.pointer

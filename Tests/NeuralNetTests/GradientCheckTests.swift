@@ -33,13 +33,14 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients(of: ConvTranspose2d(2, 2, kernel: 3, stride: 2, padding: 0, rng: &rng), input: randomTensor([1, 2, 2, 3], seed: 6))
     }
 
-    func testWinogradTransposedConvolutionForward() throws {
-        // 16 channels each side and inputs 8 wide take the minimal-filtering forward (the backward is im2col), so the
-        // check compares that forward's numbers with im2col's gradients: 9 x 10 inputs give a group of four tiles,
-        // a single tile and a ragged last tile row.
+    func testWinogradTransposedConvolution() throws {
+        // 16 channels each side and inputs 8 wide take the minimal-filtering forward with im2col's backward; 64 take
+        // it both ways. 9 x 10 inputs give a group of four tiles, a single tile and a ragged last tile row.
         var rng = RandomGenerator(seed: 25)
         try checkGradients(of: ConvTranspose2d(16, 16, kernel: 4, stride: 2, padding: 1, rng: &rng),
                            input: randomTensor([2, 16, 9, 10], seed: 26), samples: 40)
+        try checkGradients(of: ConvTranspose2d(64, 64, kernel: 4, stride: 2, padding: 1, rng: &rng),
+                           input: randomTensor([1, 64, 9, 10], seed: 27), samples: 40)
     }
 
     func testBatchNorm2dInBothModes() throws {
