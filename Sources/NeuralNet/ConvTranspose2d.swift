@@ -55,6 +55,13 @@ public final class ConvTranspose2d: GemmLayer {
 
     private var kernelRows: Int { outChannels * kernel * kernel }
 
+    /// Whether `input` is a batch of 1x1 images and there is no padding (the inversion model's first layer, which
+    /// lifts prediction vectors to 4x4 maps): the layer is then one matrix product in the NCHW layout, with no
+    /// column matrix to fold.
+    private func liftsVectors(_ input: Tensor) -> Bool {
+        input.shape[2] == 1 && input.shape[3] == 1 && padding == 0
+    }
+
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
         guard input.shape.count == 4, input.shape[1] == inChannels,
               (input.shape[2] - 1) * stride + kernel > 2 * padding else {
@@ -74,6 +81,20 @@ public final class ConvTranspose2d: GemmLayer {
         }
         if let winograd, input.shape[3] >= WinogradTransposedConvolution.minimumWidth {
             winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+            return output
+        }
+        if liftsVectors(input) {
+            // Each image's output [out, k, k] is its input row times the weight viewed as [in, out · k · k].
+            let planeSize = kernel * kernel
+            for image in 0..<batch {
+                for channel in 0..<outChannels {
+                    (output.pointer + (image * outChannels + channel) * planeSize)
+                        .update(repeating: bias.value[channel], count: planeSize)
+                }
+            }
+            gemm(transposeA: false, transposeB: false, m: batch, n: kernelRows, k: inChannels,
+                 a: input.pointer, lda: inChannels, b: weight.value.pointer, ldb: kernelRows,
+                 beta: 1, c: output.pointer, ldc: kernelRows)
             return output
         }
         columns.resize([kernelRows, perChunk * pixels])
@@ -129,6 +150,17 @@ public final class ConvTranspose2d: GemmLayer {
            min(inChannels, outChannels) >= WinogradTransposedConvolution.minimumBackwardChannels {
             winograd.backward(input: input, weight: weight.value, outputGradient: outputGradient,
                               weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
+            return inputGradient
+        }
+        if liftsVectors(input) {
+            gemm(transposeA: true, transposeB: false, m: inChannels, n: kernelRows, k: batch,
+                 a: input.pointer, lda: inChannels, b: outputGradient.pointer, ldb: kernelRows,
+                 beta: 1, c: weight.gradient.pointer, ldc: kernelRows)
+            if needsInputGradient {
+                gemm(transposeA: false, transposeB: true, m: batch, n: inChannels, k: kernelRows,
+                     a: outputGradient.pointer, lda: kernelRows, b: weight.value.pointer, ldb: kernelRows,
+                     beta: 0, c: inputGradient.pointer, ldc: inChannels)
+            }
             return inputGradient
         }
         columns.resize([kernelRows, perChunk * pixels])
