@@ -21,10 +21,23 @@ final class PaperFindingsTests: XCTestCase {
         try lab.trainClassifier()
         XCTAssertGreaterThan(try lab.classifier.accuracy(on: lab.split.classifierTest), 0.5)
 
-        // Background knowledge: generic faces invert better than non-faces.
+        // Background knowledge: generic faces invert better than non-faces, on the mean test error over three seeds.
+        // At this size one seed alone can go either way (seed 2019 flipped after a change that only reordered sums).
         let generic = try lab.victimErrors(of: try lab.inversionModel(auxiliary: "generic", trainingPolicy: .full))
         let distinct = try lab.victimErrors(of: try lab.inversionModel(auxiliary: "distinct", trainingPolicy: .full))
-        XCTAssertLessThan(generic.test, distinct.test, "generic \(generic) should beat distinct \(distinct)")
+        var genericErrors = [generic.test]
+        var distinctErrors = [distinct.test]
+        for seed: UInt64 in [1, 2] {
+            var config = Self.smallConfig()
+            config.seed = seed
+            let other = try Experiment(config)
+            try other.trainClassifier()
+            genericErrors.append(try other.victimErrors(of: try other.inversionModel(auxiliary: "generic", trainingPolicy: .full)).test)
+            distinctErrors.append(try other.victimErrors(of: try other.inversionModel(auxiliary: "distinct", trainingPolicy: .full)).test)
+        }
+        let mean = { (errors: [Double]) in errors.reduce(0, +) / Double(errors.count) }
+        XCTAssertLessThan(mean(genericErrors), mean(distinctErrors),
+                          "generic \(genericErrors) should beat distinct \(distinctErrors)")
 
         // Truncation alignment: for k = 1, 3, 5 the aligned model beats the one trained on full vectors.
         let unaligned = try lab.inversionModel(auxiliary: "generic", trainingPolicy: .full)
