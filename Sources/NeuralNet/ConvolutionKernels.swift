@@ -139,6 +139,45 @@ enum TransformLoops {
         }
     }
 
+    /// Copies the 4x4 blocks of one output plane (`height` x `width`, zero beyond its edges) into 16 rows
+    /// `lanes` long, one column per block: `blocks[(r * 4 + c) * lanes + block]` is the block's value (r, c).
+    static func gatherBlocks(_ plane: UnsafePointer<Float>, height: Int, width: Int, blocksDown: Int, blocksAcross: Int,
+                             into blocks: UnsafeMutablePointer<Float>, lanes: Int) {
+        for blockRow in 0..<blocksDown {
+            let rows = min(4, height - 4 * blockRow)
+            for blockColumn in 0..<blocksAcross {
+                let columns = min(4, width - 4 * blockColumn)
+                let block = blocks + blockRow * blocksAcross + blockColumn
+                let corner = plane + 4 * blockRow * width + 4 * blockColumn
+                for row in 0..<4 {
+                    for column in 0..<4 {
+                        block[(row * 4 + column) * lanes] = row < rows && column < columns ? corner[row * width + column] : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// The backward GEMMs of every transform point, spread over the workers: weightGradients[p] +=
+    /// productGradients[p] · tiles[p]ᵀ, then, when `inputGradient`, tiles[p] = weights[p]ᵀ · productGradients[p]
+    /// (the tiles are no longer needed: their gradient replaces them). Layouts as in `multiplyPoints`.
+    static func multiplyPointGradients(_ points: Int, weights: UnsafePointer<Float>, tiles: UnsafeMutablePointer<Float>,
+                                       productGradients: UnsafePointer<Float>, weightGradients: UnsafeMutablePointer<Float>,
+                                       outChannels: Int, inChannels: Int, columns: Int, inputGradient: Bool) {
+        Parallel.forEach(points) { point in
+            let productGradient = productGradients + point * outChannels * columns
+            let tile = tiles + point * inChannels * columns
+            serialGemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: columns,
+                       a: productGradient, lda: columns, b: tile, ldb: columns,
+                       beta: 1, c: weightGradients + point * outChannels * inChannels, ldc: inChannels)
+            if inputGradient {
+                serialGemm(transposeA: true, transposeB: false, m: inChannels, n: columns, k: outChannels,
+                           a: weights + point * outChannels * inChannels, lda: inChannels,
+                           b: productGradient, ldb: columns, beta: 0, c: tile, ldc: columns)
+            }
+        }
+    }
+
     /// products[p] = weights[p] · tiles[p] for each of `points` transform points, the points spread over the
     /// workers: weights `[points, out, in]`, tiles `[points, in, columns]`, products `[points, out, columns]`.
     static func multiplyPoints(_ points: Int, weights: UnsafePointer<Float>, tiles: UnsafePointer<Float>,

@@ -202,20 +202,11 @@ final class WinogradConvolution {
             let columns = count * shape.tilesPerImage
             transformInput(input, first: first, count: count, shape: shape)
             transformOutputGradient(outputGradient, first: first, count: count, shape: shape)
-            let computeInputGradient = inputGradient != nil
-            Parallel.forEach(36) { point in
-                let productGradient = products.pointer + point * outChannels * columns
-                let tile = tiles.pointer + point * inChannels * columns
-                serialGemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: columns,
-                     a: productGradient, lda: columns, b: tile, ldb: columns,
-                     beta: 1, c: transformedWeightGradients.pointer + point * outChannels * inChannels, ldc: inChannels)
-                if computeInputGradient {
-                    // The tiles of this point are no longer needed: their gradient replaces them.
-                    serialGemm(transposeA: true, transposeB: false, m: inChannels, n: columns, k: outChannels,
-                         a: transformedWeights.pointer + point * outChannels * inChannels, lda: inChannels,
-                         b: productGradient, ldb: columns, beta: 0, c: tile, ldc: columns)
-                }
-            }
+            TransformLoops.multiplyPointGradients(36, weights: transformedWeights.pointer, tiles: tiles.pointer,
+                                                  productGradients: products.pointer,
+                                                  weightGradients: transformedWeightGradients.pointer,
+                                                  outChannels: outChannels, inChannels: inChannels, columns: columns,
+                                                  inputGradient: inputGradient != nil)
             if let inputGradient { transformTileGradients(into: inputGradient, first: first, count: count, shape: shape) }
             first += count
         }
@@ -233,20 +224,9 @@ final class WinogradConvolution {
             let blocks = scratch
             let transformed = blocks + 16 * shape.lanes
             let plane = source + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
-            for tileRow in 0..<shape.tilesDown {
-                let rows = min(4, shape.outputHeight - 4 * tileRow)
-                for tileColumn in 0..<shape.tilesAcross {
-                    let width = min(4, shape.outputWidth - 4 * tileColumn)
-                    let block = blocks + tileRow * shape.tilesAcross + tileColumn
-                    let corner = plane + 4 * tileRow * shape.outputWidth + 4 * tileColumn
-                    for row in 0..<4 {
-                        for column in 0..<4 {
-                            block[(row * 4 + column) * shape.lanes] = row < rows && column < width
-                                ? corner[row * shape.outputWidth + column] : 0
-                        }
-                    }
-                }
-            }
+            TransformLoops.gatherBlocks(plane, height: shape.outputHeight, width: shape.outputWidth,
+                                        blocksDown: shape.tilesDown, blocksAcross: shape.tilesAcross,
+                                        into: blocks, lanes: shape.lanes)
             for group in stride(from: 0, to: shape.tilesPerImage, by: 8) {
                 WinogradTransforms.outputAdjoint(blocks + group, pointStride: shape.lanes, into: transformed + group,
                                                  pointStride: shape.lanes, scratch: transformed + 36 * shape.lanes)

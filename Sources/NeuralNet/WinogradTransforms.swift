@@ -20,13 +20,15 @@ enum WinogradTransforms {
     private typealias Transform1D = (_ source: UnsafePointer<Float>, _ sourceStride: Int,
                                      _ destination: UnsafeMutablePointer<Float>, _ destinationStride: Int) -> Void
 
+    /// Eight floats from `pointer`, unaligned.
     @inline(__always)
-    private static func load(_ pointer: UnsafePointer<Float>) -> Lanes {
+    static func load(_ pointer: UnsafePointer<Float>) -> Lanes {
         UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
     }
 
+    /// Eight floats to `pointer`, unaligned.
     @inline(__always)
-    private static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
+    static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
     }
 

@@ -2,7 +2,7 @@
 /// dM = A dY Aᵀ, dU = dM Vᵀ, dV = Uᵀ dM, dd = B dV Bᵀ, dg = Gᵀ dU G, for each of the four output phases. The
 /// transforms work on eight tiles at once, one per vector lane, through per-plane rows of gathered values.
 extension WinogradTransposedConvolution {
-    private typealias Lanes = SIMD8<Float>
+    private typealias Lanes = WinogradTransforms.Lanes
 
     /// Floats of per-worker scratch: room for a padded plane or 16 rows of `lanes`, then 36 more such rows.
     private static func scratchSize(_ shape: Tiling, lanes: Int) -> Int {
@@ -11,16 +11,6 @@ extension WinogradTransposedConvolution {
 
     /// A plane's tiles rounded up to whole groups of eight.
     private static func lanes(_ shape: Tiling) -> Int { (shape.tilesPerImage + 7) & ~7 }
-
-    @inline(__always)
-    private static func load(_ pointer: UnsafePointer<Float>) -> Lanes {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
-    }
-
-    @inline(__always)
-    private static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
-    }
 
     /// Adds the weight gradient into `weightGradient` and, when asked, writes the input gradient. `input` is the
     /// forward's input; the bias gradient is left to the caller.
@@ -39,22 +29,11 @@ extension WinogradTransposedConvolution {
             let columns = count * shape.tilesPerImage
             transformInput(input, first: first, count: count, shape: shape)
             transformOutputGradient(outputGradient, first: first, count: count, shape: shape)
-            let (inChannels, outChannels) = (inChannels, outChannels)
-            let (tiles, products, transformedWeights) = (tiles.pointer, products.pointer, transformedWeights.pointer)
-            let computeInputGradient = inputGradient != nil
-            Parallel.forEach(36) { point in
-                let productGradient = products + point * outChannels * columns
-                let tile = tiles + point * inChannels * columns
-                serialGemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: columns,
-                           a: productGradient, lda: columns, b: tile, ldb: columns,
-                           beta: 1, c: weightGradients.pointer + point * outChannels * inChannels, ldc: inChannels)
-                if computeInputGradient {
-                    // The tiles of this point are no longer needed: their gradient replaces them.
-                    serialGemm(transposeA: true, transposeB: false, m: inChannels, n: columns, k: outChannels,
-                               a: transformedWeights + point * outChannels * inChannels, lda: inChannels,
-                               b: productGradient, ldb: columns, beta: 0, c: tile, ldc: columns)
-                }
-            }
+            TransformLoops.multiplyPointGradients(36, weights: transformedWeights.pointer, tiles: tiles.pointer,
+                                                  productGradients: products.pointer,
+                                                  weightGradients: weightGradients.pointer,
+                                                  outChannels: outChannels, inChannels: inChannels, columns: columns,
+                                                  inputGradient: inputGradient != nil)
             if let inputGradient { transformTileGradients(into: inputGradient, first: first, count: count, shape: shape) }
             first += count
         }
@@ -74,34 +53,23 @@ extension WinogradTransposedConvolution {
             let blocks = scratch
             let transformed = scratch + max(shape.paddedHeight * shape.paddedWidth, 16 * lanes)
             let plane = source + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
-            for tileRow in 0..<shape.tilesDown {
-                let rows = min(4, shape.outputHeight - 4 * tileRow)
-                for tileColumn in 0..<shape.tilesAcross {
-                    let width = min(4, shape.outputWidth - 4 * tileColumn)
-                    let block = blocks + tileRow * shape.tilesAcross + tileColumn
-                    let corner = plane + 4 * tileRow * shape.outputWidth + 4 * tileColumn
-                    for row in 0..<4 {
-                        for column in 0..<4 {
-                            block[(row * 4 + column) * lanes] = row < rows && column < width
-                                ? corner[row * shape.outputWidth + column] : 0
-                        }
-                    }
-                }
-            }
+            TransformLoops.gatherBlocks(plane, height: shape.outputHeight, width: shape.outputWidth,
+                                        blocksDown: shape.tilesDown, blocksAcross: shape.tilesAcross,
+                                        into: blocks, lanes: lanes)
             for group in stride(from: 0, to: shape.tilesPerImage, by: 8) {
                 for phase in 0..<4 {
                     let (a, b) = (phase >> 1, phase & 1)
                     @inline(__always) func y(_ di: Int, _ dj: Int) -> Lanes {
-                        Self.load(blocks + ((2 * di + a) * 4 + 2 * dj + b) * lanes + group)
+                        WinogradTransforms.load(blocks + ((2 * di + a) * 4 + 2 * dj + b) * lanes + group)
                     }
                     // A down the columns (rows y0, y0 + y1, y1), then across each row the same way.
                     let (top, bottom) = ((y(0, 0), y(0, 1)), (y(1, 0), y(1, 1)))
                     let rows = (top, (top.0 + bottom.0, top.1 + bottom.1), bottom)
                     let target = transformed + phase * 9 * lanes + group
                     @inline(__always) func across(_ row: (Lanes, Lanes), _ index: Int) {
-                        Self.store(row.0, target + (index * 3) * lanes)
-                        Self.store(row.0 + row.1, target + (index * 3 + 1) * lanes)
-                        Self.store(row.1, target + (index * 3 + 2) * lanes)
+                        WinogradTransforms.store(row.0, target + (index * 3) * lanes)
+                        WinogradTransforms.store(row.0 + row.1, target + (index * 3 + 1) * lanes)
+                        WinogradTransforms.store(row.1, target + (index * 3 + 2) * lanes)
                     }
                     across(rows.0, 0)
                     across(rows.1, 1)
@@ -134,7 +102,7 @@ extension WinogradTransposedConvolution {
                 for phase in 0..<4 {
                     let points = tileBase + phase * 9 * pointStride + group
                     @inline(__always) func v(_ row: Int, _ column: Int) -> Lanes {
-                        Self.load(points + (row * 3 + column) * pointStride)
+                        WinogradTransforms.load(points + (row * 3 + column) * pointStride)
                     }
                     // B across each row: (v0, -v0 + v1 - v2, v2) …
                     @inline(__always) func across(_ row: Int) -> (Lanes, Lanes, Lanes) {
@@ -145,9 +113,9 @@ extension WinogradTransposedConvolution {
                     // … then down the columns the same way.
                     let target = transformed + phase * 9 * lanes + group
                     @inline(__always) func down(_ top: Lanes, _ middle: Lanes, _ bottom: Lanes, _ column: Int) {
-                        Self.store(top, target + column * lanes)
-                        Self.store(middle - top - bottom, target + (3 + column) * lanes)
-                        Self.store(bottom, target + (6 + column) * lanes)
+                        WinogradTransforms.store(top, target + column * lanes)
+                        WinogradTransforms.store(middle - top - bottom, target + (3 + column) * lanes)
+                        WinogradTransforms.store(bottom, target + (6 + column) * lanes)
                     }
                     down(r0.0, r1.0, r2.0, 0)
                     down(r0.1, r1.1, r2.1, 1)
