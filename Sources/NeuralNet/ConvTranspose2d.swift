@@ -79,7 +79,7 @@ public final class ConvTranspose2d: GemmLayer {
             stats.flops += lastForwardFLOPs
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
-        if let winograd, input.shape[3] >= WinogradTransposedConvolution.minimumWidth {
+        if let winograd, winograd.takesForward(width: input.shape[3]) {
             winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
             return output
         }
@@ -146,8 +146,7 @@ public final class ConvTranspose2d: GemmLayer {
             stats.flops += (needsInputGradient ? 2 : 1) * 2 * batch * pixels * inChannels * kernelRows
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
-        if let winograd, input.shape[3] >= WinogradTransposedConvolution.minimumWidth,
-           min(inChannels, outChannels) >= WinogradTransposedConvolution.minimumBackwardChannels {
+        if let winograd, winograd.takesBackward(width: input.shape[3]) {
             winograd.backward(input: input, weight: weight.value, outputGradient: outputGradient,
                               weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
             return inputGradient

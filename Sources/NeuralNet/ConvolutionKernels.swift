@@ -158,6 +158,17 @@ enum TransformLoops {
         }
     }
 
+    /// Copies `count` values of each of 36 staged point rows (`stagingStride` apart) to the same positions of the
+    /// point rows at `destination`, `pointStride` apart: a plane's transformed tiles, or a group's filters, to
+    /// their place in the GEMM buffers.
+    @inline(__always)
+    static func copyPoints(_ staging: UnsafePointer<Float>, stagingStride: Int, count: Int,
+                           into destination: UnsafeMutablePointer<Float>, pointStride: Int) {
+        for point in 0..<36 {
+            (destination + point * pointStride).update(from: staging + point * stagingStride, count: count)
+        }
+    }
+
     /// The backward GEMMs of every transform point, spread over the workers: weightGradients[p] +=
     /// productGradients[p] · tiles[p]ᵀ, then, when `inputGradient`, tiles[p] = weights[p]ᵀ · productGradients[p]
     /// (the tiles are no longer needed: their gradient replaces them). Layouts as in `multiplyPoints`.

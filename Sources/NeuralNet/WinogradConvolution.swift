@@ -98,9 +98,7 @@ final class WinogradConvolution {
                 for tap in 0..<9 { taps[tap * 8 + lane] = lane < lanes ? source[(first + lane) * 9 + tap] : 0 }
             }
             WinogradTransforms.weight(taps, pointStride: 8, into: points, pointStride: 8, scratch: points + 36 * 8)
-            for point in 0..<36 {
-                (destination + point * filters + first).update(from: points + point * 8, count: lanes)
-            }
+            TransformLoops.copyPoints(points, stagingStride: 8, count: lanes, into: destination + first, pointStride: filters)
         }
     }
 
@@ -132,11 +130,9 @@ final class WinogradConvolution {
                 WinogradTransforms.input(gathered + group, pointStride: shape.lanes, into: transformed + group,
                                          pointStride: shape.lanes, scratch: transformed + 36 * shape.lanes)
             }
-            let tileBase = destination + channel * columns + image * shape.tilesPerImage
-            for point in 0..<36 {
-                (tileBase + point * inChannels * columns)
-                    .update(from: transformed + point * shape.lanes, count: shape.tilesPerImage)
-            }
+            TransformLoops.copyPoints(transformed, stagingStride: shape.lanes, count: shape.tilesPerImage,
+                                      into: destination + channel * columns + image * shape.tilesPerImage,
+                                      pointStride: inChannels * columns)
         }
     }
 
@@ -231,11 +227,9 @@ final class WinogradConvolution {
                 WinogradTransforms.outputAdjoint(blocks + group, pointStride: shape.lanes, into: transformed + group,
                                                  pointStride: shape.lanes, scratch: transformed + 36 * shape.lanes)
             }
-            let tileBase = destination + channel * columns + image * shape.tilesPerImage
-            for point in 0..<36 {
-                (tileBase + point * outChannels * columns)
-                    .update(from: transformed + point * shape.lanes, count: shape.tilesPerImage)
-            }
+            TransformLoops.copyPoints(transformed, stagingStride: shape.lanes, count: shape.tilesPerImage,
+                                      into: destination + channel * columns + image * shape.tilesPerImage,
+                                      pointStride: outChannels * columns)
         }
     }
 

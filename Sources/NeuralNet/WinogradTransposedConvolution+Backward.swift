@@ -4,14 +4,6 @@
 extension WinogradTransposedConvolution {
     private typealias Lanes = WinogradTransforms.Lanes
 
-    /// Floats of per-worker scratch: room for a padded plane or 16 rows of `lanes`, then 36 more such rows.
-    private static func scratchSize(_ shape: Tiling, lanes: Int) -> Int {
-        max(shape.paddedHeight * shape.paddedWidth, 16 * lanes) + 36 * lanes
-    }
-
-    /// A plane's tiles rounded up to whole groups of eight.
-    private static func lanes(_ shape: Tiling) -> Int { (shape.tilesPerImage + 7) & ~7 }
-
     /// Adds the weight gradient into `weightGradient` and, when asked, writes the input gradient. `input` is the
     /// forward's input; the bias gradient is left to the caller.
     func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, inputGradient: Tensor?) {
@@ -47,11 +39,11 @@ extension WinogradTransposedConvolution {
         let source = outputGradient.pointer
         let destination = products.pointer
         let outChannels = outChannels
-        let lanes = Self.lanes(shape)
-        TransformLoops.forEachPlane(images: count, channels: outChannels, scratchSize: Self.scratchSize(shape, lanes: lanes)) {
+        let lanes = shape.lanes
+        TransformLoops.forEachPlane(images: count, channels: outChannels, scratchSize: shape.backwardScratchSize) {
             image, channel, scratch in
             let blocks = scratch
-            let transformed = scratch + max(shape.paddedHeight * shape.paddedWidth, 16 * lanes)
+            let transformed = scratch + shape.stagingOffset
             let plane = source + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
             TransformLoops.gatherBlocks(plane, height: shape.outputHeight, width: shape.outputWidth,
                                         blocksDown: shape.tilesDown, blocksAcross: shape.tilesAcross,
@@ -76,11 +68,9 @@ extension WinogradTransposedConvolution {
                     across(rows.2, 2)
                 }
             }
-            let tileBase = destination + channel * columns + image * shape.tilesPerImage
-            for point in 0..<36 {
-                (tileBase + point * outChannels * columns)
-                    .update(from: transformed + point * lanes, count: shape.tilesPerImage)
-            }
+            TransformLoops.copyPoints(transformed, stagingStride: lanes, count: shape.tilesPerImage,
+                                      into: destination + channel * columns + image * shape.tilesPerImage,
+                                      pointStride: outChannels * columns)
         }
     }
 
@@ -91,11 +81,11 @@ extension WinogradTransposedConvolution {
         let source = tiles.pointer
         let destination = inputGradient.pointer
         let inChannels = inChannels
-        let lanes = Self.lanes(shape)
-        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: Self.scratchSize(shape, lanes: lanes)) {
+        let lanes = shape.lanes
+        TransformLoops.forEachPlane(images: count, channels: inChannels, scratchSize: shape.backwardScratchSize) {
             image, channel, scratch in
             let plane = scratch
-            let transformed = scratch + max(shape.paddedHeight * shape.paddedWidth, 16 * lanes)
+            let transformed = scratch + shape.stagingOffset
             let tileBase = source + channel * columns + image * shape.tilesPerImage
             let pointStride = inChannels * columns
             for group in stride(from: 0, to: shape.tilesPerImage, by: 8) {

@@ -21,6 +21,14 @@ final class WinogradTransposedConvolution {
     let inChannels: Int
     let outChannels: Int
 
+    /// Whether the forward pass of an input this wide goes this way (the layer checked the channels).
+    func takesForward(width: Int) -> Bool { width >= Self.minimumWidth }
+
+    /// Whether the backward pass of an input this wide goes this way.
+    func takesBackward(width: Int) -> Bool {
+        takesForward(width: width) && min(inChannels, outChannels) >= Self.minimumBackwardChannels
+    }
+
     let transformedWeights = Tensor()
     /// dU, the transformed weights' gradient, in the backward pass.
     let transformedWeightGradients = Tensor()
@@ -44,6 +52,12 @@ final class WinogradTransposedConvolution {
         var paddedWidth: Int { 2 * tilesAcross + 2 }
         var outputHeight: Int { 2 * height }
         var outputWidth: Int { 2 * width }
+        /// A plane's tiles rounded up to whole groups of eight lanes (the backward transforms' row length).
+        var lanes: Int { (tilesPerImage + 7) & ~7 }
+        /// Where the backward pass's 36 staged rows start in a worker's scratch: after room for a padded plane or
+        /// 16 rows of gathered output blocks.
+        var stagingOffset: Int { max(paddedHeight * paddedWidth, 16 * lanes) }
+        var backwardScratchSize: Int { stagingOffset + 36 * lanes }
     }
 
     func imagesPerChunk(batch: Int, tiling: Tiling) -> Int {
