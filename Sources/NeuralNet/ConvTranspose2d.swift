@@ -20,6 +20,8 @@ public final class ConvTranspose2d: GemmLayer {
     /// The minimal-filtering path for the 4x4, stride 2, padding 1 upsampling layers (the backward pass only with
     /// many channels); other layers use GEMM + col2im.
     private let winograd: WinogradTransposedConvolution?
+    /// The direct path for the same layers with one output channel.
+    private let singleOutput: SingleOutputTransposedConvolution?
     public private(set) var lastForwardFLOPs = 0
 
     /// A transposed convolution with PyTorch's default initialisation drawn from `rng`: PyTorch takes the fan-in of
@@ -37,6 +39,8 @@ public final class ConvTranspose2d: GemmLayer {
         let minimum = WinogradTransposedConvolution.minimumChannels
         winograd = kernel == 4 && stride == 2 && padding == 1 && min(inChannels, outChannels) >= minimum
             ? WinogradTransposedConvolution(inChannels: inChannels, outChannels: outChannels) : nil
+        singleOutput = kernel == 4 && stride == 2 && padding == 1 && outChannels == 1
+            ? SingleOutputTransposedConvolution(inChannels: inChannels) : nil
     }
 
     public var description: String {
@@ -81,6 +85,10 @@ public final class ConvTranspose2d: GemmLayer {
         }
         if let winograd, winograd.takesForward(width: input.shape[3]) {
             winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+            return output
+        }
+        if let singleOutput {
+            singleOutput.forward(input: input, weight: weight.value, bias: bias.value[0], output: output)
             return output
         }
         if liftsVectors(input) {
@@ -149,6 +157,11 @@ public final class ConvTranspose2d: GemmLayer {
         if let winograd, winograd.takesBackward(width: input.shape[3]) {
             winograd.backward(input: input, weight: weight.value, outputGradient: outputGradient,
                               weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
+            return inputGradient
+        }
+        if let singleOutput {
+            singleOutput.backward(input: input, weight: weight.value, outputGradient: outputGradient,
+                                  weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
             return inputGradient
         }
         if liftsVectors(input) {

@@ -33,6 +33,16 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients(of: ConvTranspose2d(2, 2, kernel: 3, stride: 2, padding: 0, rng: &rng), input: randomTensor([1, 2, 2, 3], seed: 6))
     }
 
+    func testSingleOutputTransposedConvolution() throws {
+        // One output channel at 4x4, stride 2, padding 1 takes the direct path: inputs narrower than a vector, and
+        // one vector and a remainder wide.
+        var rng = RandomGenerator(seed: 28)
+        try checkGradients(of: ConvTranspose2d(3, 1, kernel: 4, stride: 2, padding: 1, rng: &rng),
+                           input: randomTensor([2, 3, 3, 5], seed: 29), samples: 40)
+        try checkGradients(of: ConvTranspose2d(2, 1, kernel: 4, stride: 2, padding: 1, rng: &rng),
+                           input: randomTensor([2, 2, 4, 11], seed: 30), samples: 40)
+    }
+
     func testWinogradTransposedConvolution() throws {
         // 16 channels each side and inputs 8 wide take the minimal-filtering forward with im2col's backward; 64 take
         // it both ways. 9 x 10 inputs give a group of four tiles, a single tile and a ragged last tile row.
