@@ -30,6 +30,10 @@ struct ConvolutionGeometry {
         _ image: UnsafePointer<Float>, channel: Int, columns: UnsafeMutablePointer<Float>, rowStride: Int
     ) {
         let plane = image + channel * inputPixels
+        if splitsIntoPhases {
+            phaseImageToColumns(plane, channel: channel, columns: columns, rowStride: rowStride)
+            return
+        }
         for kernelRow in 0..<kernel {
             for kernelColumn in 0..<kernel {
                 let row = columns + ((channel * kernel + kernelRow) * kernel + kernelColumn) * rowStride
@@ -60,6 +64,10 @@ struct ConvolutionGeometry {
         _ columns: UnsafePointer<Float>, rowStride: Int, channel: Int, image: UnsafeMutablePointer<Float>
     ) {
         let plane = image + channel * inputPixels
+        if splitsIntoPhases {
+            phaseAddColumnsToImage(columns, rowStride: rowStride, channel: channel, plane: plane)
+            return
+        }
         for kernelRow in 0..<kernel {
             for kernelColumn in 0..<kernel {
                 let row = columns + ((channel * kernel + kernelRow) * kernel + kernelColumn) * rowStride
