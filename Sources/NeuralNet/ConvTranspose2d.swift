@@ -17,10 +17,11 @@ public final class ConvTranspose2d: GemmLayer {
     private let columns = Tensor()
     private let chunk = Tensor()
     private var input: Tensor?
-    /// The minimal-filtering path for the 4x4, stride 2, padding 1 upsampling layers (the backward pass only with
-    /// many channels); other layers use GEMM + col2im.
+    /// The 4x4, stride 2, padding 1 upsampling layers take faster paths: the forward pass by minimal filtering
+    /// with enough channels, the backward pass too with many; other layers and passes use GEMM + col2im.
+    private let upsamplingForward: WinogradUpsamplingForward?
     private let winograd: WinogradTransposedConvolution?
-    /// The direct path for the same layers with one output channel.
+    /// The direct path for the upsampling layers with one output channel.
     private let singleOutput: SingleOutputTransposedConvolution?
     public private(set) var lastForwardFLOPs = 0
 
@@ -36,11 +37,13 @@ public final class ConvTranspose2d: GemmLayer {
         let bound = 1 / Float(outChannels * kernel * kernel).squareRoot()
         weight = Parameter(Initialisation.uniform([inChannels, outChannels, kernel, kernel], bound: bound, rng: &rng))
         bias = Parameter(Initialisation.uniform([outChannels], bound: bound, rng: &rng))
-        let minimum = WinogradTransposedConvolution.minimumChannels
-        winograd = kernel == 4 && stride == 2 && padding == 1 && min(inChannels, outChannels) >= minimum
+        let upsamples = kernel == 4 && stride == 2 && padding == 1
+        let fewestChannels = min(inChannels, outChannels)
+        upsamplingForward = upsamples && fewestChannels >= WinogradUpsamplingForward.minimumChannels
+            ? WinogradUpsamplingForward(inChannels: inChannels, outChannels: outChannels) : nil
+        winograd = upsamples && fewestChannels >= WinogradTransposedConvolution.minimumChannels
             ? WinogradTransposedConvolution(inChannels: inChannels, outChannels: outChannels) : nil
-        singleOutput = kernel == 4 && stride == 2 && padding == 1 && outChannels == 1
-            ? SingleOutputTransposedConvolution(inChannels: inChannels) : nil
+        singleOutput = upsamples && outChannels == 1 ? SingleOutputTransposedConvolution(inChannels: inChannels) : nil
     }
 
     public var description: String {
@@ -83,8 +86,8 @@ public final class ConvTranspose2d: GemmLayer {
             stats.flops += lastForwardFLOPs
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
-        if let winograd, winograd.takesForward(width: input.shape[3]) {
-            winograd.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+        if let upsamplingForward {
+            upsamplingForward.forward(input: input, weight: weight.value, bias: bias.value, output: output)
             return output
         }
         if let singleOutput {

@@ -1,32 +1,28 @@
-/// 4x4, stride 2, padding 1 transposed convolution (the inversion model's upsampling layers) by minimal filtering.
+/// The backward pass of the 4x4, stride 2, padding 1 transposed convolution (the inversion model's upsampling
+/// layers) by minimal filtering, for layers with many channels (the forward pass is `WinogradUpsamplingForward`'s).
 ///
 /// Each output phase (a, b) = (row, column) parity is a 2x2 correlation of the input:
 /// y[2i+a][2j+b] = Σ_{t,u} x[i+a-1+t][j+b-1+u] · w[3-a-2t][3-b-2u]. Each phase runs Winograd's F(2x2, 2x2):
 /// a 2x2 block of a phase's outputs comes from a 3x3 input tile as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with
 /// Bᵀ = [[1,-1,0],[0,1,0],[0,-1,1]], G = [[1,0],[1,1],[0,1]], Aᵀ = [[1,1,0],[0,1,1]]: 36 GEMMs of
-/// [out, in] x [in, tiles] with 9 multiplications where direct computation takes 16. The backward pass runs the
-/// same transforms adjoint (see `WinogradTransposedConvolution+Backward.swift`).
+/// [out, in] x [in, tiles] with 9 multiplications where direct computation takes 16. The backward pass runs these
+/// transforms adjoint (see `WinogradTransposedConvolution+Backward.swift`).
 ///
 /// Buffers: U `[4 phases, 9, out, in]`, V `[4, 9, in, tiles]`, M `[4, 9, out, tiles]` (dU, dV and dM in the
 /// backward pass).
 final class WinogradTransposedConvolution {
-    /// With fewer channels on either side the transforms cost more than the multiplications they save.
-    static let minimumChannels = 16
     /// Narrower inputs have fewer than four tiles across, so none of the vectorised groups, and im2col is faster.
     static let minimumWidth = 8
-    /// The backward pass pays off only with more channels: at 64 in and 32 out it ran no faster than im2col's
+    /// It pays off only with many channels: at 64 in and 32 out it ran no faster than im2col's
     /// long-inner-dimension GEMMs, at 128 and 64 a fifth faster, at 256 and 128 a third.
-    static let minimumBackwardChannels = 64
+    static let minimumChannels = 64
 
     let inChannels: Int
     let outChannels: Int
 
-    /// Whether the forward pass of an input this wide goes this way (the layer checked the channels).
-    func takesForward(width: Int) -> Bool { width >= Self.minimumWidth }
-
-    /// Whether the backward pass of an input this wide goes this way.
+    /// Whether the backward pass of an input this wide goes this way (the layer checked the channels).
     func takesBackward(width: Int) -> Bool {
-        takesForward(width: width) && min(inChannels, outChannels) >= Self.minimumBackwardChannels
+        width >= Self.minimumWidth
     }
 
     let transformedWeights = Tensor()
@@ -70,28 +66,6 @@ final class WinogradTransposedConvolution {
         let columns = perChunk * shape.tilesPerImage
         tiles.resize([36 * inChannels * columns + 8])
         products.resize([36 * outChannels * columns + 8])
-    }
-
-    // MARK: - Forward
-
-    /// output = convTranspose(input, weight) + bias; `output` already has shape [N, out, 2H, 2W].
-    func forward(input: Tensor, weight: Tensor, bias: Tensor, output: Tensor) {
-        let shape = Tiling(height: input.shape[2], width: input.shape[3])
-        let batch = input.shape[0]
-        transformWeights(weight)
-        let perChunk = imagesPerChunk(batch: batch, tiling: shape)
-        prepareBuffers(perChunk: perChunk, shape: shape)
-        var first = 0
-        while first < batch {
-            let count = min(perChunk, batch - first)
-            let columns = count * shape.tilesPerImage
-            transformInput(input, first: first, count: count, shape: shape)
-            TransformLoops.multiplyPoints(36, weights: transformedWeights.pointer, tiles: tiles.pointer,
-                                          products: products.pointer, outChannels: outChannels, inChannels: inChannels,
-                                          columns: columns)
-            transformOutput(output, bias: bias, first: first, count: count, shape: shape)
-            first += count
-        }
     }
 
     /// U = G g Gᵀ of every phase's 2x2 kernel g[t][u] = w[in][out][3-a-2t][3-b-2u]: U[phase][point][out][in].
@@ -228,112 +202,5 @@ final class WinogradTransposedConvolution {
         store(d0 - d1, 0)
         store(d1, 1)
         store(d2 - d1, 2)
-    }
-
-    /// Y = Aᵀ M A + bias of every phase and tile, interleaved into images `first..<first + count` of `output`:
-    /// a tile's four phases fill a 4x4 output block.
-    private func transformOutput(_ output: Tensor, bias: Tensor, first: Int, count: Int, shape: Tiling) {
-        let columns = count * shape.tilesPerImage
-        let source = products.pointer
-        let destination = output.pointer
-        let outChannels = outChannels
-        let biases = bias.pointer
-        Parallel.forRanges(count * outChannels, grain: 1) { range in
-            for index in range {
-                // Images vary fastest, as in `TransformLoops.forEachPlane`.
-                let (channel, image) = index.quotientAndRemainder(dividingBy: count)
-                let plane = destination + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
-                let tileBase = source + channel * columns + image * shape.tilesPerImage
-                let pointStride = outChannels * columns
-                let shift = biases[channel]
-                for tileRow in 0..<shape.tilesDown {
-                    var tileColumn = 0
-                    // Groups of four tiles whose 4x16 outputs lie wholly inside the image go four lanes at a time.
-                    if 4 * tileRow + 4 <= shape.outputHeight {
-                        while 4 * tileColumn + 16 <= shape.outputWidth {
-                            WinogradTransposedConvolution.outputTransformOfFour(
-                                tileBase + tileRow * shape.tilesAcross + tileColumn, pointStride: pointStride, bias: shift,
-                                into: plane + 4 * tileRow * shape.outputWidth + 4 * tileColumn, stride: shape.outputWidth)
-                            tileColumn += 4
-                        }
-                    }
-                    while tileColumn < shape.tilesAcross {
-                        defer { tileColumn += 1 }
-                        let tile = tileBase + tileRow * shape.tilesAcross + tileColumn
-                        // block[r][c] for r, c in 0..<4: output row 4p + r, column 4q + c.
-                        var block = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
-                        for phase in 0..<4 {
-                            let m = tile + phase * 9 * pointStride
-                            @inline(__always) func point(_ index: Int) -> Float { m[index * pointStride] }
-                            // Aᵀ down the columns (rows m0 + m1, m1 + m2), then across each row the same way.
-                            let top = (point(0) + point(3), point(1) + point(4), point(2) + point(5))
-                            let bottom = (point(3) + point(6), point(4) + point(7), point(5) + point(8))
-                            let (a, b) = (phase >> 1, phase & 1)
-                            let upper = (top.0 + top.1 + shift, top.1 + top.2 + shift)
-                            let lower = (bottom.0 + bottom.1 + shift, bottom.1 + bottom.2 + shift)
-                            // Phase (a, b) output (di, dj) lands at block row 2di + a, column 2dj + b.
-                            if a == 0 {
-                                block.0[b] = upper.0
-                                block.0[2 + b] = upper.1
-                                block.2[b] = lower.0
-                                block.2[2 + b] = lower.1
-                            } else {
-                                block.1[b] = upper.0
-                                block.1[2 + b] = upper.1
-                                block.3[b] = lower.0
-                                block.3[2 + b] = lower.1
-                            }
-                        }
-                        let (row, column) = (4 * tileRow, 4 * tileColumn)
-                        let rows = min(4, shape.outputHeight - row)
-                        let width = min(4, shape.outputWidth - column)
-                        @inline(__always) func write(_ values: SIMD4<Float>, _ offset: Int) {
-                            guard offset < rows else { return }
-                            let target = plane + (row + offset) * shape.outputWidth + column
-                            if width == 4 {
-                                UnsafeMutableRawPointer(target).storeBytes(of: values, as: SIMD4<Float>.self)
-                            } else {
-                                for lane in 0..<width { target[lane] = values[lane] }
-                            }
-                        }
-                        write(block.0, 0)
-                        write(block.1, 1)
-                        write(block.2, 2)
-                        write(block.3, 3)
-                    }
-                }
-            }
-        }
-    }
-
-    /// Aᵀ M A + bias of every phase of four neighbouring tiles, written as four rows of sixteen outputs: in row
-    /// 2di + a, tile k's four outputs are phases (a, 0) and (a, 1) at dj = 0, then at dj = 1, so each row is a
-    /// 4x4 transpose of those four vectors.
-    @inline(__always)
-    private static func outputTransformOfFour(_ m: UnsafePointer<Float>, pointStride: Int, bias: Float,
-                                              into output: UnsafeMutablePointer<Float>, stride: Int) {
-        let shift = SIMD4<Float>(repeating: bias)
-        @inline(__always) func phaseOutputs(_ phase: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
-            @inline(__always) func point(_ index: Int) -> SIMD4<Float> {
-                UnsafeRawPointer(m + (phase * 9 + index) * pointStride).loadUnaligned(as: SIMD4<Float>.self)
-            }
-            let top = (point(0) + point(3), point(1) + point(4), point(2) + point(5))
-            let bottom = (point(3) + point(6), point(4) + point(7), point(5) + point(8))
-            return (top.0 + top.1 + shift, top.1 + top.2 + shift, bottom.0 + bottom.1 + shift, bottom.1 + bottom.2 + shift)
-        }
-        @inline(__always) func writeRow(_ v0: SIMD4<Float>, _ v1: SIMD4<Float>, _ v2: SIMD4<Float>, _ v3: SIMD4<Float>,
-                                        _ row: Int) {
-            let target = UnsafeMutableRawPointer(output + row * stride)
-            for tile in 0..<4 {
-                target.storeBytes(of: SIMD4(v0[tile], v1[tile], v2[tile], v3[tile]), toByteOffset: 16 * tile,
-                                  as: SIMD4<Float>.self)
-            }
-        }
-        for a in 0..<2 {
-            let even = phaseOutputs(2 * a)
-            let odd = phaseOutputs(2 * a + 1)
-            writeRow(even.0, odd.0, even.1, odd.1, a)
-            writeRow(even.2, odd.2, even.3, odd.3, 2 + a)
-        }
     }
 }

@@ -44,7 +44,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testWinogradTransposedConvolution() throws {
-        // 16 channels each side and inputs 8 wide take the minimal-filtering forward with im2col's backward; 64 take
+        // 16 channels each side take the minimal-filtering forward with im2col's backward; 64 channels and inputs 8 wide take
         // it both ways. 9 x 10 inputs give a group of four tiles, a single tile and a ragged last tile row.
         var rng = RandomGenerator(seed: 25)
         try checkGradients(of: ConvTranspose2d(16, 16, kernel: 4, stride: 2, padding: 1, rng: &rng),
