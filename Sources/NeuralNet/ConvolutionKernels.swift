@@ -166,6 +166,26 @@ enum TransformLoops {
         }
     }
 
+    /// Fills `points` rows of `filters` values (`destination[p * filters + f]`): `body(filter, staging, stride)`
+    /// writes one filter's values at `staging[p * stride]`. A filter's values lie a row apart, each on another page,
+    /// so blocks of 64 filters are staged and each row written 64 values at a time.
+    static func transformFilters(_ filters: Int, points: Int, into destination: UnsafeMutablePointer<Float>,
+                                 _ body: (_ filter: Int, _ staging: UnsafeMutablePointer<Float>, _ stride: Int) -> Void) {
+        let block = 64
+        Parallel.forRanges((filters + block - 1) / block, grain: 16) { blocks in
+            let staging = UnsafeMutablePointer<Float>.allocate(capacity: points * block)
+            defer { staging.deallocate() }
+            for blockIndex in blocks {
+                let start = blockIndex * block
+                let count = min(block, filters - start)
+                for offset in 0..<count { body(start + offset, staging + offset, block) }
+                for point in 0..<points {
+                    (destination + point * filters + start).update(from: staging + point * block, count: count)
+                }
+            }
+        }
+    }
+
     /// Copies `count` values of each of 36 staged point rows (`stagingStride` apart) to the same positions of the
     /// point rows at `destination`, `pointStride` apart: a plane's transformed tiles, or a group's filters, to
     /// their place in the GEMM buffers.

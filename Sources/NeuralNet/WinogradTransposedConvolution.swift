@@ -75,26 +75,24 @@ final class WinogradTransposedConvolution {
         let source = weight.pointer
         let destination = transformedWeights.pointer
         let (inChannels, outChannels) = (inChannels, outChannels)
-        Parallel.forRanges(filters, grain: 2048) { range in
-            for filter in range {
-                let (output, input) = filter.quotientAndRemainder(dividingBy: inChannels)
-                let kernel = source + (input * outChannels + output) * 16
-                for phase in 0..<4 {
-                    let (a, b) = (phase >> 1, phase & 1)
-                    let g00 = kernel[(3 - a) * 4 + 3 - b], g01 = kernel[(3 - a) * 4 + 1 - b]
-                    let g10 = kernel[(1 - a) * 4 + 3 - b], g11 = kernel[(1 - a) * 4 + 1 - b]
-                    // G down the columns (rows g0, g0 + g1, g1), then across each row the same way.
-                    let rows = ((g00, g01), (g00 + g10, g01 + g11), (g10, g11))
-                    let base = destination + phase * 9 * filters + filter
-                    @inline(__always) func store(_ row: (Float, Float), _ index: Int) {
-                        base[(index * 3) * filters] = row.0
-                        base[(index * 3 + 1) * filters] = row.0 + row.1
-                        base[(index * 3 + 2) * filters] = row.1
-                    }
-                    store(rows.0, 0)
-                    store(rows.1, 1)
-                    store(rows.2, 2)
+        TransformLoops.transformFilters(filters, points: 36, into: destination) { filter, staging, stride in
+            let (output, input) = filter.quotientAndRemainder(dividingBy: inChannels)
+            let kernel = source + (input * outChannels + output) * 16
+            for phase in 0..<4 {
+                let (a, b) = (phase >> 1, phase & 1)
+                let g00 = kernel[(3 - a) * 4 + 3 - b], g01 = kernel[(3 - a) * 4 + 1 - b]
+                let g10 = kernel[(1 - a) * 4 + 3 - b], g11 = kernel[(1 - a) * 4 + 1 - b]
+                // G down the columns (rows g0, g0 + g1, g1), then across each row the same way.
+                let rows = ((g00, g01), (g00 + g10, g01 + g11), (g10, g11))
+                let base = staging + phase * 9 * stride
+                @inline(__always) func store(_ row: (Float, Float), _ index: Int) {
+                    base[(index * 3) * stride] = row.0
+                    base[(index * 3 + 1) * stride] = row.0 + row.1
+                    base[(index * 3 + 2) * stride] = row.1
                 }
+                store(rows.0, 0)
+                store(rows.1, 1)
+                store(rows.2, 2)
             }
         }
     }

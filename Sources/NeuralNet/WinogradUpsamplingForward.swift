@@ -74,39 +74,25 @@ final class WinogradUpsamplingForward {
             // Multiplications by reciprocals: divisions here took as long as the layer's GEMMs.
             (g0, (g0 + g1) * 0.5, (g0 - g1) * (1 / 6), (2 * g0 + g1) * (4 / 3), g1 * 0.5)
         }
-        // Filters go in blocks of 64, staged so that each of the 100 point rows is written 64 values at a time: one
-        // filter's points lie 100 rows apart, each row on another page.
-        let block = 64
-        Parallel.forRanges((filters + block - 1) / block, grain: 16) { blocks in
-            let staging = UnsafeMutablePointer<Float>.allocate(capacity: 100 * block)
-            defer { staging.deallocate() }
-            for blockIndex in blocks {
-                let start = blockIndex * block
-                let count = min(block, filters - start)
-                for offset in 0..<count {
-                    let (output, input) = (start + offset).quotientAndRemainder(dividingBy: inChannels)
-                    let kernel = source + (input * outChannels + output) * 16
-                    for phase in 0..<4 {
-                        let (a, b) = (phase >> 1, phase & 1)
-                        @inline(__always) func g(_ t: Int, _ u: Int) -> Float { kernel[(3 - a - 2 * t) * 4 + 3 - b - 2 * u] }
-                        // G down the columns, then across each of the five rows.
-                        let left = interpolate(g(0, 0), g(1, 0))
-                        let right = interpolate(g(0, 1), g(1, 1))
-                        let base = staging + phase * 25 * block + offset
-                        @inline(__always) func store(_ j: Int, _ g0: Float, _ g1: Float) {
-                            let row = base + j * 5 * block
-                            (row[0], row[block], row[2 * block], row[3 * block], row[4 * block]) = interpolate(g0, g1)
-                        }
-                        store(0, left.0, right.0)
-                        store(1, left.1, right.1)
-                        store(2, left.2, right.2)
-                        store(3, left.3, right.3)
-                        store(4, left.4, right.4)
-                    }
+        TransformLoops.transformFilters(filters, points: 100, into: destination) { filter, staging, stride in
+            let (output, input) = filter.quotientAndRemainder(dividingBy: inChannels)
+            let kernel = source + (input * outChannels + output) * 16
+            for phase in 0..<4 {
+                let (a, b) = (phase >> 1, phase & 1)
+                @inline(__always) func g(_ t: Int, _ u: Int) -> Float { kernel[(3 - a - 2 * t) * 4 + 3 - b - 2 * u] }
+                // G down the columns, then across each of the five rows.
+                let left = interpolate(g(0, 0), g(1, 0))
+                let right = interpolate(g(0, 1), g(1, 1))
+                let base = staging + phase * 25 * stride
+                @inline(__always) func store(_ j: Int, _ g0: Float, _ g1: Float) {
+                    let row = base + j * 5 * stride
+                    (row[0], row[stride], row[2 * stride], row[3 * stride], row[4 * stride]) = interpolate(g0, g1)
                 }
-                for point in 0..<100 {
-                    (destination + point * filters + start).update(from: staging + point * block, count: count)
-                }
+                store(0, left.0, right.0)
+                store(1, left.1, right.1)
+                store(2, left.2, right.2)
+                store(3, left.3, right.3)
+                store(4, left.4, right.4)
             }
         }
     }
