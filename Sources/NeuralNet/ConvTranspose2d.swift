@@ -17,10 +17,9 @@ public final class ConvTranspose2d: GemmLayer {
     private let columns = Tensor()
     private let chunk = Tensor()
     private var input: Tensor?
-    /// The 4x4, stride 2, padding 1 upsampling layers take faster paths: the forward pass by minimal filtering
-    /// with enough channels, the backward pass too with many; other layers and passes use GEMM + col2im.
-    private let upsamplingForward: WinogradUpsamplingForward?
-    private let winograd: WinogradTransposedConvolution?
+    /// The minimal-filtering path for the 4x4, stride 2, padding 1 upsampling layers with enough channels; other
+    /// layers use GEMM + col2im.
+    private let upsampling: WinogradUpsampling?
     /// The direct path for the upsampling layers with one output channel.
     private let singleOutput: SingleOutputTransposedConvolution?
     public private(set) var lastForwardFLOPs = 0
@@ -38,11 +37,8 @@ public final class ConvTranspose2d: GemmLayer {
         weight = Parameter(Initialisation.uniform([inChannels, outChannels, kernel, kernel], bound: bound, rng: &rng))
         bias = Parameter(Initialisation.uniform([outChannels], bound: bound, rng: &rng))
         let upsamples = kernel == 4 && stride == 2 && padding == 1
-        let fewestChannels = min(inChannels, outChannels)
-        upsamplingForward = upsamples && fewestChannels >= WinogradUpsamplingForward.minimumChannels
-            ? WinogradUpsamplingForward(inChannels: inChannels, outChannels: outChannels) : nil
-        winograd = upsamples && fewestChannels >= WinogradTransposedConvolution.minimumChannels
-            ? WinogradTransposedConvolution(inChannels: inChannels, outChannels: outChannels) : nil
+        upsampling = upsamples && min(inChannels, outChannels) >= WinogradUpsampling.minimumChannels
+            ? WinogradUpsampling(inChannels: inChannels, outChannels: outChannels) : nil
         singleOutput = upsamples && outChannels == 1 ? SingleOutputTransposedConvolution(inChannels: inChannels) : nil
     }
 
@@ -86,8 +82,8 @@ public final class ConvTranspose2d: GemmLayer {
             stats.flops += lastForwardFLOPs
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
-        if let upsamplingForward {
-            upsamplingForward.forward(input: input, weight: weight.value, bias: bias.value, output: output)
+        if let upsampling {
+            upsampling.forward(input: input, weight: weight.value, bias: bias.value, output: output)
             return output
         }
         if let singleOutput {
@@ -157,9 +153,9 @@ public final class ConvTranspose2d: GemmLayer {
             stats.flops += (needsInputGradient ? 2 : 1) * 2 * batch * pixels * inChannels * kernelRows
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
-        if let winograd, winograd.takesBackward(width: input.shape[3]) {
-            winograd.backward(input: input, weight: weight.value, outputGradient: outputGradient,
-                              weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
+        if let upsampling {
+            upsampling.backward(input: input, weight: weight.value, outputGradient: outputGradient,
+                                weightGradient: weight.gradient, inputGradient: needsInputGradient ? inputGradient : nil)
             return inputGradient
         }
         if let singleOutput {

@@ -129,7 +129,7 @@ enum ChunkLayout {
     }
 }
 
-/// The per-plane and per-point loops the two Winograd engines share.
+/// The per-plane, per-point and per-filter loops the direct and Winograd engines share.
 enum TransformLoops {
     /// Runs `body(image, channel, scratch)` for every (image, channel) pair of `images` x `channels`, spread over
     /// the workers; each worker has its own scratch plane of `scratchSize` floats (contents left to `body`).
@@ -182,6 +182,25 @@ enum TransformLoops {
                 for point in 0..<points {
                     (destination + point * filters + start).update(from: staging + point * block, count: count)
                 }
+            }
+        }
+    }
+
+    /// The reverse of `transformFilters`: `body(filter, staging, stride)` reads one filter's values of the
+    /// `points` rows of `source` at `staging[p * stride]`, the rows read 64 filters at a time.
+    static func gatherFilters(_ filters: Int, points: Int, from source: UnsafePointer<Float>,
+                              _ body: (_ filter: Int, _ staging: UnsafePointer<Float>, _ stride: Int) -> Void) {
+        let block = 64
+        Parallel.forRanges((filters + block - 1) / block, grain: 16) { blocks in
+            let staging = UnsafeMutablePointer<Float>.allocate(capacity: points * block)
+            defer { staging.deallocate() }
+            for blockIndex in blocks {
+                let start = blockIndex * block
+                let count = min(block, filters - start)
+                for point in 0..<points {
+                    (staging + point * block).update(from: source + point * filters + start, count: count)
+                }
+                for offset in 0..<count { body(start + offset, staging + offset, block) }
             }
         }
     }

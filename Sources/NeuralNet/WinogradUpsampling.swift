@@ -1,5 +1,5 @@
-/// The forward pass of the 4x4, stride 2, padding 1 transposed convolution (the inversion model's upsampling
-/// layers) by Winograd's F(4x4, 2x2) on each output phase.
+/// The 4x4, stride 2, padding 1 transposed convolution (the inversion model's upsampling layers) by Winograd's
+/// F(4x4, 2x2) on each output phase.
 ///
 /// Output phase (a, b) = (row, column) parity is a 2x2 correlation of the input:
 /// y[2i+a][2j+b] = Σ_{t,u} x[i+a-1+t][j+b-1+u] · w[3-a-2t][3-b-2u]. A tile is the 6x6 input window at rows and
@@ -11,18 +11,23 @@
 /// The four phases' blocks fill an 8x8 output block with 100 multiplications per channel pair where direct
 /// computation takes 256 (F(2x2, 2x2) took 144 for the same block), as 100 GEMMs of [out, in] x [in, tiles].
 ///
+/// The backward pass runs these transforms adjoint (see `WinogradUpsampling+Backward.swift`).
+///
 /// Point p = phase * 25 + j * 5 + k, phase = 2a + b. Buffers: U `[100, out, in]`, V `[100, in, columns]`,
-/// M `[100, out, columns]`, where a chunk's tiles are padded to whole groups of eight (one per vector lane).
-final class WinogradUpsamplingForward {
+/// M `[100, out, columns]` (dU, dV and dM in the backward pass), where a chunk's tiles are padded to whole groups of
+/// eight (one per vector lane).
+final class WinogradUpsampling {
     typealias Lanes = SIMD8<Float>
     /// With fewer channels on either side the transforms cost more than the multiplications they save.
     static let minimumChannels = 16
 
     let inChannels: Int
     let outChannels: Int
-    private let transformedWeights = Tensor()
-    private let tiles = Tensor()
-    private let products = Tensor()
+    let transformedWeights = Tensor()
+    /// dU, the transformed weights' gradient, in the backward pass.
+    let transformedWeightGradients = Tensor()
+    let tiles = Tensor()
+    let products = Tensor()
 
     init(inChannels: Int, outChannels: Int) {
         self.inChannels = inChannels
@@ -45,15 +50,11 @@ final class WinogradUpsamplingForward {
         let shape = Tiling(height: input.shape[2], width: input.shape[3])
         let batch = input.shape[0]
         transformWeights(weight)
-        // About 512 tiles a chunk keeps the transformed tiles within a few megabytes at these channel counts.
-        let perChunk = max(1, min(batch, 512 / shape.tilesPerImage))
-        let rowLength = (perChunk * shape.tilesPerImage + 7) & ~7
-        tiles.resize([100 * inChannels * rowLength])
-        products.resize([100 * outChannels * rowLength])
+        let perChunk = prepareBuffers(batch: batch, shape: shape)
         var first = 0
         while first < batch {
             let count = min(perChunk, batch - first)
-            let columns = (count * shape.tilesPerImage + 7) & ~7
+            let columns = Self.paddedColumns(count * shape.tilesPerImage)
             transformInput(input, first: first, count: count, shape: shape, columns: columns)
             TransformLoops.multiplyPoints(100, weights: transformedWeights.pointer, tiles: tiles.pointer,
                                           products: products.pointer, outChannels: outChannels, inChannels: inChannels,
@@ -63,8 +64,21 @@ final class WinogradUpsamplingForward {
         }
     }
 
+    /// Sizes `tiles` and `products` for chunks of about 512 tiles, which keeps the transformed tiles within a few
+    /// megabytes at these channel counts, and returns the images a chunk takes.
+    func prepareBuffers(batch: Int, shape: Tiling) -> Int {
+        let perChunk = max(1, min(batch, 512 / shape.tilesPerImage))
+        let rowLength = Self.paddedColumns(perChunk * shape.tilesPerImage)
+        tiles.resize([100 * inChannels * rowLength])
+        products.resize([100 * outChannels * rowLength])
+        return perChunk
+    }
+
+    /// A chunk's tiles rounded up to whole groups of eight: the length of its rows in `tiles` and `products`.
+    static func paddedColumns(_ tiles: Int) -> Int { (tiles + 7) & ~7 }
+
     /// U = G g Gᵀ of every phase's 2x2 kernel g[t][u] = w[in][out][3-a-2t][3-b-2u]: U[point][out][in].
-    private func transformWeights(_ weight: Tensor) {
+    func transformWeights(_ weight: Tensor) {
         let filters = outChannels * inChannels
         transformedWeights.resize([100, outChannels, inChannels])
         let source = weight.pointer
@@ -99,7 +113,7 @@ final class WinogradUpsamplingForward {
 
     /// Bᵀ applied to five points.
     @inline(__always)
-    private static func inputTransform(_ d0: Lanes, _ d1: Lanes, _ d2: Lanes, _ d3: Lanes, _ d4: Lanes)
+    static func inputTransform(_ d0: Lanes, _ d1: Lanes, _ d2: Lanes, _ d3: Lanes, _ d4: Lanes)
         -> (Lanes, Lanes, Lanes, Lanes, Lanes) {
         (d0 - 2 * d1 - d2 + 2 * d3, d2 - d1 + 2 * d3, 3 * d2 - d1 - 2 * d3, d1 - d3, d1 - 2 * d2 - d3 + 2 * d4)
     }
@@ -114,7 +128,7 @@ final class WinogradUpsamplingForward {
 
     /// V = Bᵀ d B of every phase of every tile of images `first..<first + count`, eight tiles (one channel's) per
     /// pass: V[point][in][tile].
-    private func transformInput(_ input: Tensor, first: Int, count: Int, shape: Tiling, columns: Int) {
+    func transformInput(_ input: Tensor, first: Int, count: Int, shape: Tiling, columns: Int) {
         let tileCount = count * shape.tilesPerImage
         let groups = columns / 8
         let source = input.pointer
