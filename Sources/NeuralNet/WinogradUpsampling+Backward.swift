@@ -54,55 +54,49 @@ extension WinogradUpsampling {
         let source = outputGradient.pointer
         let destination = products.pointer
         let outChannels = outChannels
-        Parallel.forRanges(outChannels * groups, grain: 1) { range in
-            // Per worker: the eight tiles' 8x8 blocks by phase, then a phase's block transformed along its rows.
-            let scratch = UnsafeMutablePointer<Lanes>.allocate(capacity: 64 + 20)
-            defer { scratch.deallocate() }
+        // Scratch: the eight tiles' 8x8 blocks by phase, then a phase's block transformed along its rows.
+        Self.forEachGroup(channels: outChannels, groups: groups, scratchVectors: 64 + 20) { channel, group, scratch in
             let blocks = UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: Float.self)
             let rows = scratch + 64
-            for index in range {
-                let (channel, group) = index.quotientAndRemainder(dividingBy: groups)
-                for lane in 0..<8 {
-                    let tile = group * 8 + lane
-                    guard tile < tileCount else {
-                        for value in 0..<64 { blocks[value * 8 + lane] = 0 }
-                        continue
-                    }
-                    let (image, position) = tile.quotientAndRemainder(dividingBy: shape.tilesPerImage)
-                    let (tileRow, tileColumn) = position.quotientAndRemainder(dividingBy: shape.tilesAcross)
-                    let plane = source + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
-                    for phase in 0..<4 {
-                        let (a, b) = (phase >> 1, phase & 1)
-                        for k in 0..<4 {
-                            let row = 8 * tileRow + 2 * k + a
-                            for l in 0..<4 {
-                                let column = 8 * tileColumn + 2 * l + b
-                                let inside = row < shape.outputHeight && column < shape.outputWidth
-                                blocks[(phase * 16 + k * 4 + l) * 8 + lane] =
-                                    inside ? plane[row * shape.outputWidth + column] : 0
-                            }
+            for lane in 0..<8 {
+                let tile = group * 8 + lane
+                guard tile < tileCount else {
+                    for value in 0..<64 { blocks[value * 8 + lane] = 0 }
+                    continue
+                }
+                let (image, tileRow, tileColumn) = shape.locate(tile)
+                let plane = source + ((first + image) * outChannels + channel) * shape.outputHeight * shape.outputWidth
+                for phase in 0..<4 {
+                    let (a, b) = (phase >> 1, phase & 1)
+                    for k in 0..<4 {
+                        let row = 8 * tileRow + 2 * k + a
+                        for l in 0..<4 {
+                            let column = 8 * tileColumn + 2 * l + b
+                            let inside = row < shape.outputHeight && column < shape.outputWidth
+                            blocks[(phase * 16 + k * 4 + l) * 8 + lane] =
+                                inside ? plane[row * shape.outputWidth + column] : 0
                         }
                     }
                 }
-                let base = destination + channel * columns + group * 8
-                let pointStride = outChannels * columns
-                for phase in 0..<4 {
-                    let y = scratch + phase * 16
-                    // A across each of the four rows: rows[k * 5 + column point] …
-                    for k in 0..<4 {
-                        let t = Self.outputAdjoint(y[k * 4], y[k * 4 + 1], y[k * 4 + 2], y[k * 4 + 3])
-                        (rows[k * 5], rows[k * 5 + 1], rows[k * 5 + 2], rows[k * 5 + 3], rows[k * 5 + 4]) = t
-                    }
-                    // … then down each of the five columns.
-                    for k in 0..<5 {
-                        let m = Self.outputAdjoint(rows[k], rows[5 + k], rows[10 + k], rows[15 + k])
-                        let point = base + (phase * 25 + k) * pointStride
-                        WinogradTransforms.store(m.0, point)
-                        WinogradTransforms.store(m.1, point + 5 * pointStride)
-                        WinogradTransforms.store(m.2, point + 10 * pointStride)
-                        WinogradTransforms.store(m.3, point + 15 * pointStride)
-                        WinogradTransforms.store(m.4, point + 20 * pointStride)
-                    }
+            }
+            let base = destination + channel * columns + group * 8
+            let pointStride = outChannels * columns
+            for phase in 0..<4 {
+                let y = scratch + phase * 16
+                // A across each of the four rows: rows[k * 5 + column point] …
+                for k in 0..<4 {
+                    let t = Self.outputAdjoint(y[k * 4], y[k * 4 + 1], y[k * 4 + 2], y[k * 4 + 3])
+                    (rows[k * 5], rows[k * 5 + 1], rows[k * 5 + 2], rows[k * 5 + 3], rows[k * 5 + 4]) = t
+                }
+                // … then down each of the five columns.
+                for k in 0..<5 {
+                    let m = Self.outputAdjoint(rows[k], rows[5 + k], rows[10 + k], rows[15 + k])
+                    let point = base + (phase * 25 + k) * pointStride
+                    WinogradTransforms.store(m.0, point)
+                    WinogradTransforms.store(m.1, point + 5 * pointStride)
+                    WinogradTransforms.store(m.2, point + 10 * pointStride)
+                    WinogradTransforms.store(m.3, point + 15 * pointStride)
+                    WinogradTransforms.store(m.4, point + 20 * pointStride)
                 }
             }
         }
@@ -151,8 +145,7 @@ extension WinogradUpsampling {
                         }
                     }
                     for lane in 0..<min(8, tileCount - group * 8) {
-                        let (image, position) = (group * 8 + lane).quotientAndRemainder(dividingBy: shape.tilesPerImage)
-                        let (tileRow, tileColumn) = position.quotientAndRemainder(dividingBy: shape.tilesAcross)
+                        let (image, tileRow, tileColumn) = shape.locate(group * 8 + lane)
                         let plane = destination + ((first + image) * inChannels + channel) * shape.height * shape.width
                         for r in 0..<6 {
                             let row = 4 * tileRow - 1 + r

@@ -43,6 +43,27 @@ final class WinogradUpsampling {
         var tilesPerImage: Int { tilesDown * tilesAcross }
         var outputHeight: Int { 2 * height }
         var outputWidth: Int { 2 * width }
+
+        /// The image of a chunk's tile, and the tile's row and column in it.
+        func locate(_ tile: Int) -> (image: Int, row: Int, column: Int) {
+            let (image, position) = tile.quotientAndRemainder(dividingBy: tilesPerImage)
+            let (row, column) = position.quotientAndRemainder(dividingBy: tilesAcross)
+            return (image, row, column)
+        }
+    }
+
+    /// Runs `body(channel, group, scratch)` for each of `groups` groups of eight tiles of each of `channels`
+    /// channels, spread over the workers, each with its own scratch of `scratchVectors` vectors.
+    static func forEachGroup(channels: Int, groups: Int, scratchVectors: Int,
+                             _ body: (_ channel: Int, _ group: Int, _ scratch: UnsafeMutablePointer<Lanes>) -> Void) {
+        Parallel.forRanges(channels * groups, grain: 1) { range in
+            let scratch = UnsafeMutablePointer<Lanes>.allocate(capacity: scratchVectors)
+            defer { scratch.deallocate() }
+            for index in range {
+                let (channel, group) = index.quotientAndRemainder(dividingBy: groups)
+                body(channel, group, scratch)
+            }
+        }
     }
 
     /// output = convTranspose(input, weight) + bias; `output` already has shape [N, out, 2H, 2W].
@@ -134,56 +155,50 @@ final class WinogradUpsampling {
         let source = input.pointer
         let destination = tiles.pointer
         let inChannels = inChannels
-        Parallel.forRanges(inChannels * groups, grain: 1) { range in
-            // Per worker: the gathered 6x6 windows, then the windows transformed along their rows.
-            let scratch = UnsafeMutablePointer<Lanes>.allocate(capacity: 36 + 60)
-            defer { scratch.deallocate() }
+        // Scratch: the gathered 6x6 windows, then the windows transformed along their rows.
+        Self.forEachGroup(channels: inChannels, groups: groups, scratchVectors: 36 + 60) { channel, group, scratch in
             let windows = UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: Float.self)
             let rows = scratch + 36
-            for index in range {
-                let (channel, group) = index.quotientAndRemainder(dividingBy: groups)
-                for lane in 0..<8 {
-                    let tile = group * 8 + lane
-                    guard tile < tileCount else {
-                        for point in 0..<36 { windows[point * 8 + lane] = 0 }
-                        continue
-                    }
-                    let (image, position) = tile.quotientAndRemainder(dividingBy: shape.tilesPerImage)
-                    let (tileRow, tileColumn) = position.quotientAndRemainder(dividingBy: shape.tilesAcross)
-                    let plane = source + ((first + image) * inChannels + channel) * shape.height * shape.width
-                    for r in 0..<6 {
-                        let row = 4 * tileRow - 1 + r
-                        for c in 0..<6 {
-                            let column = 4 * tileColumn - 1 + c
-                            let inside = row >= 0 && row < shape.height && column >= 0 && column < shape.width
-                            windows[(r * 6 + c) * 8 + lane] = inside ? plane[row * shape.width + column] : 0
-                        }
-                    }
+            for lane in 0..<8 {
+                let tile = group * 8 + lane
+                guard tile < tileCount else {
+                    for point in 0..<36 { windows[point * 8 + lane] = 0 }
+                    continue
                 }
-                // Bᵀ along each window row, for both column phases: rows[r * 10 + b * 5 + k].
+                let (image, tileRow, tileColumn) = shape.locate(tile)
+                let plane = source + ((first + image) * inChannels + channel) * shape.height * shape.width
                 for r in 0..<6 {
-                    let d = scratch + r * 6
-                    for b in 0..<2 {
-                        let v = Self.inputTransform(d[b], d[b + 1], d[b + 2], d[b + 3], d[b + 4])
-                        let target = rows + r * 10 + b * 5
-                        (target[0], target[1], target[2], target[3], target[4]) = v
+                    let row = 4 * tileRow - 1 + r
+                    for c in 0..<6 {
+                        let column = 4 * tileColumn - 1 + c
+                        let inside = row >= 0 && row < shape.height && column >= 0 && column < shape.width
+                        windows[(r * 6 + c) * 8 + lane] = inside ? plane[row * shape.width + column] : 0
                     }
                 }
-                // … then down each column, for both row phases.
-                let base = destination + channel * columns + group * 8
-                let pointStride = inChannels * columns
-                for column in 0..<10 {
-                    let (b, k) = column.quotientAndRemainder(dividingBy: 5)
-                    for a in 0..<2 {
-                        let d = rows + a * 10 + column
-                        let v = Self.inputTransform(d[0], d[10], d[20], d[30], d[40])
-                        let point = base + ((2 * a + b) * 25 + k) * pointStride
-                        WinogradTransforms.store(v.0, point)
-                        WinogradTransforms.store(v.1, point + 5 * pointStride)
-                        WinogradTransforms.store(v.2, point + 10 * pointStride)
-                        WinogradTransforms.store(v.3, point + 15 * pointStride)
-                        WinogradTransforms.store(v.4, point + 20 * pointStride)
-                    }
+            }
+            // Bᵀ along each window row, for both column phases: rows[r * 10 + b * 5 + k].
+            for r in 0..<6 {
+                let d = scratch + r * 6
+                for b in 0..<2 {
+                    let v = Self.inputTransform(d[b], d[b + 1], d[b + 2], d[b + 3], d[b + 4])
+                    let target = rows + r * 10 + b * 5
+                    (target[0], target[1], target[2], target[3], target[4]) = v
+                }
+            }
+            // … then down each column, for both row phases.
+            let base = destination + channel * columns + group * 8
+            let pointStride = inChannels * columns
+            for column in 0..<10 {
+                let (b, k) = column.quotientAndRemainder(dividingBy: 5)
+                for a in 0..<2 {
+                    let d = rows + a * 10 + column
+                    let v = Self.inputTransform(d[0], d[10], d[20], d[30], d[40])
+                    let point = base + ((2 * a + b) * 25 + k) * pointStride
+                    WinogradTransforms.store(v.0, point)
+                    WinogradTransforms.store(v.1, point + 5 * pointStride)
+                    WinogradTransforms.store(v.2, point + 10 * pointStride)
+                    WinogradTransforms.store(v.3, point + 15 * pointStride)
+                    WinogradTransforms.store(v.4, point + 20 * pointStride)
                 }
             }
         }
@@ -199,49 +214,43 @@ final class WinogradUpsampling {
         let destination = output.pointer
         let outChannels = outChannels
         let biases = bias.pointer
-        Parallel.forRanges(outChannels * groups, grain: 1) { range in
-            // Per worker: a phase's points transformed along their rows, then the 64 outputs of the eight tiles.
-            let scratch = UnsafeMutablePointer<Lanes>.allocate(capacity: 20 + 64)
-            defer { scratch.deallocate() }
+        // Scratch: a phase's points transformed along their rows, then the 64 outputs of the eight tiles.
+        Self.forEachGroup(channels: outChannels, groups: groups, scratchVectors: 20 + 64) { channel, group, scratch in
             let rows = scratch
             let blocks = scratch + 20
             let values = UnsafeMutableRawPointer(blocks).assumingMemoryBound(to: Float.self)
-            for index in range {
-                let (channel, group) = index.quotientAndRemainder(dividingBy: groups)
-                let base = source + channel * columns + group * 8
-                let pointStride = outChannels * columns
-                let shift = Lanes(repeating: biases[channel])
-                for phase in 0..<4 {
-                    @inline(__always) func m(_ j: Int, _ k: Int) -> Lanes {
-                        WinogradTransforms.load(base + (phase * 25 + j * 5 + k) * pointStride)
-                    }
-                    // Aᵀ along each of the five rows …
-                    for j in 0..<5 {
-                        let t = Self.outputTransform(m(j, 0), m(j, 1), m(j, 2), m(j, 3), m(j, 4))
-                        (rows[j * 4], rows[j * 4 + 1], rows[j * 4 + 2], rows[j * 4 + 3]) = t
-                    }
-                    // … then down each of the four columns: blocks[phase * 16 + k * 4 + l].
-                    for l in 0..<4 {
-                        let y = Self.outputTransform(rows[l], rows[4 + l], rows[8 + l], rows[12 + l], rows[16 + l])
-                        let target = blocks + phase * 16 + l
-                        (target[0], target[4], target[8], target[12]) = (y.0 + shift, y.1 + shift, y.2 + shift, y.3 + shift)
-                    }
+            let base = source + channel * columns + group * 8
+            let pointStride = outChannels * columns
+            let shift = Lanes(repeating: biases[channel])
+            for phase in 0..<4 {
+                @inline(__always) func m(_ j: Int, _ k: Int) -> Lanes {
+                    WinogradTransforms.load(base + (phase * 25 + j * 5 + k) * pointStride)
                 }
-                for lane in 0..<min(8, tileCount - group * 8) {
-                    let (image, position) = (group * 8 + lane).quotientAndRemainder(dividingBy: shape.tilesPerImage)
-                    let (tileRow, tileColumn) = position.quotientAndRemainder(dividingBy: shape.tilesAcross)
-                    let plane = destination + ((first + image) * outChannels + channel) * shape.outputHeight
-                        * shape.outputWidth
-                    for phase in 0..<4 {
-                        let (a, b) = (phase >> 1, phase & 1)
-                        for k in 0..<4 {
-                            let row = 8 * tileRow + 2 * k + a
-                            guard row < shape.outputHeight else { break }
-                            for l in 0..<4 {
-                                let column = 8 * tileColumn + 2 * l + b
-                                guard column < shape.outputWidth else { break }
-                                plane[row * shape.outputWidth + column] = values[(phase * 16 + k * 4 + l) * 8 + lane]
-                            }
+                // Aᵀ along each of the five rows …
+                for j in 0..<5 {
+                    let t = Self.outputTransform(m(j, 0), m(j, 1), m(j, 2), m(j, 3), m(j, 4))
+                    (rows[j * 4], rows[j * 4 + 1], rows[j * 4 + 2], rows[j * 4 + 3]) = t
+                }
+                // … then down each of the four columns: blocks[phase * 16 + k * 4 + l].
+                for l in 0..<4 {
+                    let y = Self.outputTransform(rows[l], rows[4 + l], rows[8 + l], rows[12 + l], rows[16 + l])
+                    let target = blocks + phase * 16 + l
+                    (target[0], target[4], target[8], target[12]) = (y.0 + shift, y.1 + shift, y.2 + shift, y.3 + shift)
+                }
+            }
+            for lane in 0..<min(8, tileCount - group * 8) {
+                let (image, tileRow, tileColumn) = shape.locate(group * 8 + lane)
+                let plane = destination + ((first + image) * outChannels + channel) * shape.outputHeight
+                    * shape.outputWidth
+                for phase in 0..<4 {
+                    let (a, b) = (phase >> 1, phase & 1)
+                    for k in 0..<4 {
+                        let row = 8 * tileRow + 2 * k + a
+                        guard row < shape.outputHeight else { break }
+                        for l in 0..<4 {
+                            let column = 8 * tileColumn + 2 * l + b
+                            guard column < shape.outputWidth else { break }
+                            plane[row * shape.outputWidth + column] = values[(phase * 16 + k * 4 + l) * 8 + lane]
                         }
                     }
                 }
