@@ -166,42 +166,45 @@ enum TransformLoops {
         }
     }
 
+    /// Runs `body(start, count, staging)` over blocks of 64 filters, spread over the workers, each with its own
+    /// staging of `points` rows 64 long. A filter's transformed values lie a point row apart, each on another
+    /// page, so they are moved between the rows and the staging a block at a time.
+    private static func forEachFilterBlock(_ filters: Int, points: Int,
+                                           _ body: (_ start: Int, _ count: Int, _ staging: UnsafeMutablePointer<Float>) -> Void) {
+        Parallel.forRanges((filters + filterBlock - 1) / filterBlock, grain: 16) { blocks in
+            let staging = UnsafeMutablePointer<Float>.allocate(capacity: points * filterBlock)
+            defer { staging.deallocate() }
+            for block in blocks {
+                let start = block * filterBlock
+                body(start, min(filterBlock, filters - start), staging)
+            }
+        }
+    }
+
+    /// Filters per staged block.
+    private static let filterBlock = 64
+
     /// Fills `points` rows of `filters` values (`destination[p * filters + f]`): `body(filter, staging, stride)`
-    /// writes one filter's values at `staging[p * stride]`. A filter's values lie a row apart, each on another page,
-    /// so blocks of 64 filters are staged and each row written 64 values at a time.
+    /// writes one filter's values at `staging[p * stride]`.
     static func transformFilters(_ filters: Int, points: Int, into destination: UnsafeMutablePointer<Float>,
                                  _ body: (_ filter: Int, _ staging: UnsafeMutablePointer<Float>, _ stride: Int) -> Void) {
-        let block = 64
-        Parallel.forRanges((filters + block - 1) / block, grain: 16) { blocks in
-            let staging = UnsafeMutablePointer<Float>.allocate(capacity: points * block)
-            defer { staging.deallocate() }
-            for blockIndex in blocks {
-                let start = blockIndex * block
-                let count = min(block, filters - start)
-                for offset in 0..<count { body(start + offset, staging + offset, block) }
-                for point in 0..<points {
-                    (destination + point * filters + start).update(from: staging + point * block, count: count)
-                }
+        forEachFilterBlock(filters, points: points) { start, count, staging in
+            for offset in 0..<count { body(start + offset, staging + offset, filterBlock) }
+            for point in 0..<points {
+                (destination + point * filters + start).update(from: staging + point * filterBlock, count: count)
             }
         }
     }
 
     /// The reverse of `transformFilters`: `body(filter, staging, stride)` reads one filter's values of the
-    /// `points` rows of `source` at `staging[p * stride]`, the rows read 64 filters at a time.
+    /// `points` rows of `source` at `staging[p * stride]`.
     static func gatherFilters(_ filters: Int, points: Int, from source: UnsafePointer<Float>,
                               _ body: (_ filter: Int, _ staging: UnsafePointer<Float>, _ stride: Int) -> Void) {
-        let block = 64
-        Parallel.forRanges((filters + block - 1) / block, grain: 16) { blocks in
-            let staging = UnsafeMutablePointer<Float>.allocate(capacity: points * block)
-            defer { staging.deallocate() }
-            for blockIndex in blocks {
-                let start = blockIndex * block
-                let count = min(block, filters - start)
-                for point in 0..<points {
-                    (staging + point * block).update(from: source + point * filters + start, count: count)
-                }
-                for offset in 0..<count { body(start + offset, staging + offset, block) }
+        forEachFilterBlock(filters, points: points) { start, count, staging in
+            for point in 0..<points {
+                (staging + point * filterBlock).update(from: source + point * filters + start, count: count)
             }
+            for offset in 0..<count { body(start + offset, staging + offset, filterBlock) }
         }
     }
 

@@ -1,3 +1,16 @@
+/// The taps of a 4x4, stride 2, padding 1 kernel over a plane split into its four phase planes
+/// P(a, b)[p][q] = plane[2p + a][2q + b], each stored with a border of one value around it.
+enum StrideTwoTaps {
+    /// Where tap `tap` = ky * 4 + kx starts reading, for output (0, 0): plane[2i + ky - 1][2j + kx - 1] is
+    /// P(a(ky), a(kx)) at padded (i + o(ky), j + o(kx)), with a = (1, 0, 1, 0) and o = (0, 1, 1, 2).
+    @inline(__always)
+    static func offset(tap: Int, planeSize: Int, planeWidth: Int) -> Int {
+        let (ky, kx) = tap.quotientAndRemainder(dividingBy: 4)
+        // a(k) = (k + 1) & 1 picks the phase, o(k) = (k + 1) >> 1 the padded offset.
+        return (((ky + 1) & 1) * 2 + ((kx + 1) & 1)) * planeSize + ((ky + 1) >> 1) * planeWidth + ((kx + 1) >> 1)
+    }
+}
+
 /// im2col and col2im for 4x4 kernels at stride 2 with padding 1 over even-sized planes (the transposed upsampling
 /// layers' backward and forward), through the plane's four phase planes P(a, b)[p][q] = plane[2p + a][2q + b].
 ///
@@ -15,12 +28,10 @@ extension ConvolutionGeometry {
     private var phaseWidth: Int { outputWidth + 2 }
     private var phaseSize: Int { phaseHeight * phaseWidth }
 
-    /// Where column row `tap` = ky * 4 + kx starts reading in the split planes, for output (0, 0).
+    /// Where column row `tap` starts reading in the split planes, for output (0, 0).
     @inline(__always)
     private func phaseOffset(tap: Int) -> Int {
-        let (ky, kx) = tap.quotientAndRemainder(dividingBy: 4)
-        // a(k) = (k + 1) & 1 picks the phase, o(k) = (k + 1) >> 1 the padded offset.
-        return (((ky + 1) & 1) * 2 + ((kx + 1) & 1)) * phaseSize + ((ky + 1) >> 1) * phaseWidth + ((kx + 1) >> 1)
+        StrideTwoTaps.offset(tap: tap, planeSize: phaseSize, planeWidth: phaseWidth)
     }
 
     /// `count` values from `source` to `destination`, with vector moves for the usual row widths.

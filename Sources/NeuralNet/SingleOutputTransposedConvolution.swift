@@ -102,34 +102,40 @@ struct SingleOutputTransposedConvolution {
         let inChannels = inChannels
         let inputPlanes = inChannels * shape.height * shape.vectorWidth
         let sums = inChannels * 16
+        // Where each tap s(ky, kx) = dy[2 row + ky - 1][2 column + kx - 1 ...] reads in the phase planes.
+        let tapOffsets = (0..<16).map { StrideTwoTaps.offset(tap: $0, planeSize: shape.paddedSize, planeWidth: shape.paddedWidth) }
         let lock = NSLock()
-        Parallel.forRanges(batch, grain: 1) { images in
-            // Per worker: dy's four padded phase planes, the image's input rows padded to whole vectors, and the
-            // worker's weight-gradient sums.
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * shape.paddedSize + inputPlanes + sums)
-            defer { scratch.deallocate() }
-            let rows = scratch + 4 * shape.paddedSize
-            let accumulated = rows + inputPlanes
-            accumulated.update(repeating: 0, count: sums)
-            rows.update(repeating: 0, count: inputPlanes)
-            for image in images {
-                Self.splitPhases(outputGradient.pointer + image * 4 * shape.pixels, shape, into: scratch)
-                for channel in 0..<inChannels {
-                    for row in 0..<shape.height {
-                        (rows + (channel * shape.height + row) * shape.vectorWidth)
-                            .update(from: input.pointer + (image * inChannels + channel) * shape.pixels + row * shape.width,
-                                    count: shape.width)
+        tapOffsets.withUnsafeBufferPointer { offsets in
+            let offsets = offsets.baseAddress!
+            Parallel.forRanges(batch, grain: 1) { images in
+                // Per worker: dy's four padded phase planes, the image's input rows padded to whole vectors, and the
+                // worker's weight-gradient sums.
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * shape.paddedSize + inputPlanes + sums)
+                defer { scratch.deallocate() }
+                let rows = scratch + 4 * shape.paddedSize
+                let accumulated = rows + inputPlanes
+                accumulated.update(repeating: 0, count: sums)
+                rows.update(repeating: 0, count: inputPlanes)
+                for image in images {
+                    Self.splitPhases(outputGradient.pointer + image * 4 * shape.pixels, shape, into: scratch)
+                    for channel in 0..<inChannels {
+                        for row in 0..<shape.height {
+                            (rows + (channel * shape.height + row) * shape.vectorWidth)
+                                .update(from: input.pointer + (image * inChannels + channel) * shape.pixels + row * shape.width,
+                                        count: shape.width)
+                        }
+                    }
+                    Self.addWeightSums(phases: scratch, rows: rows, offsets: offsets, shape, inChannels: inChannels,
+                                       into: accumulated)
+                    if let inputGradient {
+                        Self.correlate(phases: scratch, offsets: offsets, shape, weights: weight.pointer, inChannels: inChannels,
+                                       into: inputGradient.pointer + image * inChannels * shape.pixels)
                     }
                 }
-                Self.addWeightSums(phases: scratch, rows: rows, shape, inChannels: inChannels, into: accumulated)
-                if let inputGradient {
-                    Self.correlate(phases: scratch, shape, weights: weight.pointer, inChannels: inChannels,
-                                   into: inputGradient.pointer + image * inChannels * shape.pixels)
-                }
+                lock.lock()
+                for index in 0..<sums { weightGradient.pointer[index] += accumulated[index] }
+                lock.unlock()
             }
-            lock.lock()
-            for index in 0..<sums { weightGradient.pointer[index] += accumulated[index] }
-            lock.unlock()
         }
     }
 
@@ -151,70 +157,50 @@ struct SingleOutputTransposedConvolution {
         }
     }
 
-    /// Where each of the sixteen taps reads in the phase planes, relative to (row, column):
-    /// s(ky, kx) = dy[2 row + ky - 1][2 column + kx - 1 ...]. Tap ky reads row phase (1, 0, 1, 0)[ky] at padded row
-    /// row + (0, 1, 1, 2)[ky]; columns likewise.
-    private static func tapOffsets(_ shape: Geometry, into offsets: UnsafeMutablePointer<Int>) {
-        let phase = [1, 0, 1, 0]
-        let offset = [0, 1, 1, 2]
-        for ky in 0..<4 {
-            for kx in 0..<4 {
-                offsets[ky * 4 + kx] = (phase[ky] * 2 + phase[kx]) * shape.paddedSize + offset[ky] * shape.paddedWidth
-                    + offset[kx]
-            }
-        }
-    }
-
     /// sums[c * 16 + tap] += Σ x[c][i][j] · s(tap) over one image, four taps (one kernel row) per pass so that the
     /// sums stay in registers.
-    private static func addWeightSums(phases: UnsafePointer<Float>, rows: UnsafePointer<Float>, _ shape: Geometry,
-                                      inChannels: Int, into sums: UnsafeMutablePointer<Float>) {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { offsets in
-            let offsets = offsets.baseAddress!
-            tapOffsets(shape, into: offsets)
-            for channel in 0..<inChannels {
-                let plane = rows + channel * shape.height * shape.vectorWidth
-                for kernelRow in 0..<4 {
-                    let taps = (offsets[4 * kernelRow], offsets[4 * kernelRow + 1], offsets[4 * kernelRow + 2],
-                                offsets[4 * kernelRow + 3])
-                    var totals = (Lanes(), Lanes(), Lanes(), Lanes())
-                    for row in 0..<shape.height {
-                        for column in stride(from: 0, to: shape.width, by: 8) {
-                            // The input's lanes beyond its width are zero, so the taps read there add nothing.
-                            let x = load(plane + row * shape.vectorWidth + column)
-                            let corner = phases + row * shape.paddedWidth + column
-                            totals.0 += x * load(corner + taps.0)
-                            totals.1 += x * load(corner + taps.1)
-                            totals.2 += x * load(corner + taps.2)
-                            totals.3 += x * load(corner + taps.3)
-                        }
+    private static func addWeightSums(phases: UnsafePointer<Float>, rows: UnsafePointer<Float>,
+                                      offsets: UnsafePointer<Int>, _ shape: Geometry, inChannels: Int,
+                                      into sums: UnsafeMutablePointer<Float>) {
+        for channel in 0..<inChannels {
+            let plane = rows + channel * shape.height * shape.vectorWidth
+            for kernelRow in 0..<4 {
+                let taps = (offsets[4 * kernelRow], offsets[4 * kernelRow + 1], offsets[4 * kernelRow + 2],
+                            offsets[4 * kernelRow + 3])
+                var totals = (Lanes(), Lanes(), Lanes(), Lanes())
+                for row in 0..<shape.height {
+                    for column in stride(from: 0, to: shape.width, by: 8) {
+                        // The input's lanes beyond its width are zero, so the taps read there add nothing.
+                        let x = load(plane + row * shape.vectorWidth + column)
+                        let corner = phases + row * shape.paddedWidth + column
+                        totals.0 += x * load(corner + taps.0)
+                        totals.1 += x * load(corner + taps.1)
+                        totals.2 += x * load(corner + taps.2)
+                        totals.3 += x * load(corner + taps.3)
                     }
-                    let sum = sums + channel * 16 + 4 * kernelRow
-                    sum[0] += totals.0.sum()
-                    sum[1] += totals.1.sum()
-                    sum[2] += totals.2.sum()
-                    sum[3] += totals.3.sum()
                 }
+                let sum = sums + channel * 16 + 4 * kernelRow
+                sum[0] += totals.0.sum()
+                sum[1] += totals.1.sum()
+                sum[2] += totals.2.sum()
+                sum[3] += totals.3.sum()
             }
         }
     }
 
     /// dx[c][i][j] = Σ_tap s(tap) · w[c][tap] for every channel of one image.
-    private static func correlate(phases: UnsafePointer<Float>, _ shape: Geometry, weights: UnsafePointer<Float>,
-                                  inChannels: Int, into gradient: UnsafeMutablePointer<Float>) {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { offsets in
-            let offsets = offsets.baseAddress!
-            tapOffsets(shape, into: offsets)
-            for row in 0..<shape.height {
-                for column in stride(from: 0, to: shape.width, by: 8) {
-                    let corner = phases + row * shape.paddedWidth + column
-                    let count = min(8, shape.width - column)
-                    for channel in 0..<inChannels {
-                        let w = weights + channel * 16
-                        var sum = Lanes()
-                        for tap in 0..<16 { sum += w[tap] * load(corner + offsets[tap]) }
-                        store(sum, count: count, to: gradient + channel * shape.pixels + row * shape.width + column)
-                    }
+    private static func correlate(phases: UnsafePointer<Float>, offsets: UnsafePointer<Int>, _ shape: Geometry,
+                                  weights: UnsafePointer<Float>, inChannels: Int,
+                                  into gradient: UnsafeMutablePointer<Float>) {
+        for row in 0..<shape.height {
+            for column in stride(from: 0, to: shape.width, by: 8) {
+                let corner = phases + row * shape.paddedWidth + column
+                let count = min(8, shape.width - column)
+                for channel in 0..<inChannels {
+                    let w = weights + channel * 16
+                    var sum = Lanes()
+                    for tap in 0..<16 { sum += w[tap] * load(corner + offsets[tap]) }
+                    store(sum, count: count, to: gradient + channel * shape.pixels + row * shape.width + column)
                 }
             }
         }
