@@ -2,32 +2,34 @@ import Datasets
 import Foundation
 import NeuralNet
 
-/// One run of the paper's attack: the target classifier trained (or loaded) on the private data, its release API,
-/// the attacker's inversion model trained on the auxiliary set's released vectors, and the victims' reconstructions.
+/// One target and its attackers: the target classifier trained (or loaded) on the private data, its release API,
+/// and the attacks prepared against it, kept so that switching back to one is instant. It evaluates attacks on the
+/// victims (the classifier's train and test images).
 public final class Experiment {
     public let config: ExperimentConfig
     public let split: PaperSplit
-    /// The configured auxiliary set.
-    public let auxiliary: ImageSet
     public let classifier: ClassifierTrainer
-    /// The inversion model of the configured auxiliary set and training release, once trained.
-    public private(set) var inversion: InversionTrainer
     public let api: ReleaseAPI
-    public let victimPolicy: ReleasePolicy
-    public let trainingPolicy: ReleasePolicy
-    /// Where checkpoints and results go, when set.
+    /// Where checkpoints go while models train, when set.
     public let runFolder: RunFolder?
     /// Told of every stage, step and epoch; a front end that takes over a prepared experiment sets its own.
     public var observe: (LabEvent) throws -> Void
+    /// Called between any two batches of training, querying and evaluating; throwing cancels the work in hand.
+    public var checkpoint: () throws -> Void = {}
     private var rng: RandomGenerator
     /// The inversion model being trained right now, for snapshots between its epochs.
-    public private(set) var inversionInTraining: InversionTrainer?
-    /// Per-epoch figures, for metrics.csv.
-    public private(set) var history: [LabEvent] = []
-    /// Loaded data sets and trained inversion models, kept so that switching back to one is instant.
-    private var loadOptions: DataSource.Options
-    private var auxiliarySets: [String: ImageSet] = [:]
-    private var trainedInversions: [String: InversionTrainer] = [:]
+    public private(set) var inversionInTraining: TrainingBasedInversion?
+    /// The classifier's epochs, for metrics.csv.
+    public private(set) var classifierHistory: [LabEvent] = []
+    private let loadOptions: DataSource.Options
+    private var auxiliarySets: [AuxiliarySource: ImageSet] = [:]
+    private var inversions: [InversionKey: TrainingBasedInversion] = [:]
+
+    /// What identifies a trained inversion model.
+    private struct InversionKey: Hashable {
+        let auxiliary: AuxiliarySource
+        let trainingPolicy: ReleasePolicy
+    }
 
     /// Loads the data and checks every setting against it before any training. `classifierFile` loads a trained
     /// target instead of training one.
@@ -47,9 +49,6 @@ public final class Experiment {
         var data = try DataSource(spec: config.data).load(options)
         if config.minMaxScaling { data = ImageProcessing.minMaxScaled(data) }
         split = try PaperSplit(data, privateClasses: config.privateClasses, seed: config.seed)
-        auxiliary = try Experiment.auxiliarySet(config.aux, split: split, config: config, options: options)
-        victimPolicy = try config.victimPolicy(classes: config.privateClasses)
-        trainingPolicy = try config.trainingPolicy(classes: config.privateClasses)
         classifier = ClassifierTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
                                        seed: config.seed)
         if let classifierFile {
@@ -58,8 +57,7 @@ public final class Experiment {
             }
         }
         api = ReleaseAPI(classifier: classifier.model, classes: config.privateClasses, seed: config.seed &+ 7)
-        inversion = InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                     trainingPolicy: trainingPolicy, seed: config.seed &+ 3)
+        auxiliarySets[config.attack.auxiliary] = try auxiliarySet(config.attack.auxiliary)
     }
 
     /// Trains the classifier for the configured epochs, reporting each step and epoch; writes a checkpoint after
@@ -73,12 +71,17 @@ public final class Experiment {
                 try self.observe(.step(model: .classifier, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
             }
             let event = LabEvent.classifierEpoch(epoch: epoch, loss: loss,
-                                                 trainAccuracy: try classifier.accuracy(on: split.classifierTrain),
-                                                 testAccuracy: try classifier.accuracy(on: split.classifierTest))
+                                                 trainAccuracy: try classifierAccuracy(on: split.classifierTrain),
+                                                 testAccuracy: try classifierAccuracy(on: split.classifierTest))
             try checkpoint(classifier.model, as: "classifier")
-            history.append(event)
+            classifierHistory.append(event)
             try observe(event)
         }
+    }
+
+    /// The classifier's accuracy on `set`, cancellable between batches.
+    public func classifierAccuracy(on set: ImageSet) throws -> Double {
+        try classifier.accuracy(on: set, checkpoint: checkpoint)
     }
 
     /// Writes the model to the run folder, unless a weight has become NaN or infinite: then the last good
@@ -91,117 +94,124 @@ public final class Experiment {
         try runFolder.saveModel(model, as: name)
     }
 
-    /// The auxiliary set `spec` names: a kind (`same`, `generic`, `distinct`, `aligned`, `augmented`) or a path.
-    private static func auxiliarySet(_ spec: String, split: PaperSplit, config: ExperimentConfig,
-                                     options: DataSource.Options) throws -> ImageSet {
+    /// The auxiliary set `source` names, loaded once.
+    public func auxiliarySet(_ source: AuxiliarySource) throws -> ImageSet {
+        if let set = auxiliarySets[source] { return set }
         let set: ImageSet
-        switch AuxiliaryKind(rawValue: spec) {
-        case .distinct: set = try DataSource(spec: config.distinct).load(options)
-        case .some(let kind): set = try split.auxiliary(kind)
-        case nil: set = try DataSource(spec: spec).load(options)
+        switch source {
+        case .kind(.distinct): set = try DataSource(spec: config.distinct).load(loadOptions)
+        case .kind(let kind): set = try split.auxiliary(kind)
+        case .path(let path): set = try DataSource(spec: path).load(loadOptions)
         }
-        guard set.count > 0 else { throw ConfigurationError("the auxiliary set '\(spec)' is empty") }
+        guard set.count > 0 else { throw ConfigurationError("the auxiliary set '\(source)' is empty") }
+        auxiliarySets[source] = set
         return set
     }
 
-    /// The auxiliary set `spec` names, loaded once.
-    public func auxiliarySet(_ spec: String) throws -> ImageSet {
-        if spec == config.aux { return auxiliary }
-        if let set = auxiliarySets[spec] { return set }
-        let set = try Experiment.auxiliarySet(spec, split: split, config: config, options: loadOptions)
-        auxiliarySets[spec] = set
-        return set
+    /// A new, untrained inversion model for vectors released under `trainingPolicy`.
+    private func newInversion(auxiliary: AuxiliarySource, trainingPolicy: ReleasePolicy) -> TrainingBasedInversion {
+        TrainingBasedInversion(
+            trainer: InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
+                                      trainingPolicy: trainingPolicy, seed: config.seed &+ 3),
+            auxiliary: auxiliary)
     }
 
-    /// Takes a trained inversion model from `file` as the model of auxiliary set `spec` and the configured training
-    /// release, so that it is used instead of training one. The error names the option and the expected shape.
-    public func adoptInversion(from file: URL, auxiliary spec: String) throws {
-        let trainer = InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                       trainingPolicy: trainingPolicy, seed: config.seed &+ 3)
-        do { try trainer.model.loadState(from: file) } catch {
+    /// Takes a trained inversion model from `file` as the model of auxiliary set `auxiliary` trained on vectors
+    /// released under `trainingPolicy`, so that it is used instead of training one. The error names the option and
+    /// the expected shape.
+    public func adoptInversion(from file: URL, auxiliary: AuxiliarySource, trainingPolicy: ReleasePolicy) throws {
+        let attack = newInversion(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
+        do { try attack.trainer.model.loadState(from: file) } catch {
             throw ConfigurationError("--inversion: \(error) (the settings ask for a \(config.size) px inversion model of width \(config.width) for \(config.privateClasses) classes)")
         }
-        trainedInversions[Experiment.inversionKey(spec, trainingPolicy)] = trainer
-        if spec == config.aux { inversion = trainer }
+        inversions[InversionKey(auxiliary: auxiliary, trainingPolicy: trainingPolicy)] = attack
     }
 
-    private static func inversionKey(_ spec: String, _ trainingPolicy: ReleasePolicy) -> String { "\(spec)|\(trainingPolicy)" }
-
-    /// Trains the configured inversion model (auxiliary set and training release from the settings).
-    public func trainInversion() throws {
-        inversion = try inversionModel(auxiliary: config.aux, trainingPolicy: trainingPolicy, recordHistory: true)
+    /// The context an attack on this experiment's target gets, with `auxiliary` as background knowledge.
+    public func context(auxiliary: AuxiliarySource, epochs: Int? = nil,
+                        epochEnded: @escaping (Int, Float) throws -> Void = { _, _ in }) throws -> AttackContext {
+        AttackContext(target: .blackBox(api), auxiliary: try auxiliarySet(auxiliary), auxiliarySource: auxiliary,
+                      budget: AttackBudget(epochs: epochs ?? config.epochsInversion, batch: config.batch),
+                      seed: config.seed &+ 5, observe: { try self.observe($0) }, checkpoint: { try self.checkpoint() },
+                      epochEnded: epochEnded)
     }
 
-    /// The inversion model trained on auxiliary set `spec` with vectors released under `trainingPolicy`: trained
-    /// for the configured epochs the first time, reused afterwards.
-    public func inversionModel(auxiliary spec: String, trainingPolicy: ReleasePolicy,
-                               recordHistory: Bool = false) throws -> InversionTrainer {
-        let key = Experiment.inversionKey(spec, trainingPolicy)
-        if let trained = trainedInversions[key] { return trained }
-        let set = try auxiliarySet(spec)
-        let trainer = InversionTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                       trainingPolicy: trainingPolicy, seed: config.seed &+ 3)
-        let epochs = config.epochsInversion
-        try observe(.stage("querying the classifier with \(set.count) auxiliary images (\(spec))"))
-        let vectors = try api.query(set, Array(0..<set.count), policy: trainingPolicy)
-        try observe(.stage("training the inversion model on \(spec) images (vectors released: \(trainingPolicy))"))
-        let steps = (set.count + config.batch - 1) / config.batch
-        inversionInTraining = trainer
-        defer { inversionInTraining = nil }
-        for epoch in stride(from: 1, through: epochs, by: 1) {
-            let loss = try trainer.trainEpoch(vectors: vectors, images: set, batch: config.batch, rng: &rng) { step, loss in
-                try self.observe(.step(model: .inversion, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
-            }
-            let (train, test) = try victimErrors(of: trainer)
+    /// The inversion model the attack `settings` need (their auxiliary set and training release), its epochs
+    /// measured on the victims released as the settings say.
+    public func inversion(for settings: AttackSettings, checkpoints: Bool = false) throws -> TrainingBasedInversion {
+        try inversion(auxiliary: settings.auxiliary, trainingPolicy: settings.trainingPolicy,
+                      victimRelease: settings.victimRelease, checkpoints: checkpoints)
+    }
+
+    /// The inversion model trained on auxiliary set `auxiliary` with vectors released under `trainingPolicy`:
+    /// trained for the configured epochs the first time, reused afterwards. After each epoch the victims' MSE under
+    /// `victimRelease` (by default the training policy) is measured and reported; with `checkpoints` the model is
+    /// also written to the run folder.
+    public func inversion(auxiliary: AuxiliarySource, trainingPolicy: ReleasePolicy, victimRelease: ReleasePolicy? = nil,
+                          checkpoints: Bool = false) throws -> TrainingBasedInversion {
+        let key = InversionKey(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
+        if let trained = inversions[key] { return trained }
+        let attack = newInversion(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
+        let context = try context(auxiliary: auxiliary) { epoch, loss in
+            let (train, test) = try self.victimErrors(of: attack, policy: victimRelease ?? trainingPolicy)
             let event = LabEvent.inversionEpoch(epoch: epoch, auxiliaryMSE: loss, victimTrainMSE: train, victimTestMSE: test)
-            if recordHistory {
-                try checkpoint(trainer.model, as: "inversion")
-                history.append(event)
-            }
-            try observe(event)
+            attack.history.append(event)
+            attack.historyRelease = victimRelease ?? trainingPolicy
+            if checkpoints { try self.checkpoint(attack.trainer.model, as: "inversion") }
+            try self.observe(event)
         }
-        trainedInversions[key] = trainer
-        return trainer
+        inversionInTraining = attack
+        defer { inversionInTraining = nil }
+        try attack.prepare(context)
+        inversions[key] = attack
+        return attack
     }
 
-    /// The reconstructions of the first `count` victims of `set` and their released vectors, under `policy`
-    /// (the victims' policy by default), by `model` (the configured inversion model by default).
-    public func reconstructions(of set: ImageSet, count: Int, policy: ReleasePolicy? = nil,
-                                by model: InversionTrainer? = nil) throws -> (vectors: Tensor, images: Tensor) {
+    /// Training-class inference as the paper does it: the decoder trained on top-1 vectors of `auxiliary` (trained
+    /// when missing) decodes a one-hot vector for each private class; `[classes, 1, size, size]`.
+    public func classInference(auxiliary: AuxiliarySource) throws -> Tensor {
+        let attack = try inversion(auxiliary: auxiliary, trainingPolicy: .topK(1))
+        return try attack.reconstruct(classes: Array(0..<config.privateClasses), context: try context(auxiliary: auxiliary))
+    }
+
+    /// The released vectors of the first `count` images of `set` under `policy`, and `attack`'s reconstructions.
+    public func reconstructions(of set: ImageSet, count: Int, policy: ReleasePolicy,
+                                by attack: TrainingBasedInversion) throws -> (vectors: Tensor, images: Tensor) {
         let indices = Array(0..<min(count, set.count))
-        let vectors = try api.query(set, indices, policy: policy ?? victimPolicy)
-        return (vectors, try (model ?? inversion).reconstruct(vectors))
+        let vectors = try api.query(set, indices, policy: policy, checkpoint: checkpoint)
+        return (vectors, try attack.decode(vectors, checkpoint: checkpoint))
     }
 
-    /// The victims' MSE after the configured inversion model's last epoch, without evaluating again; evaluated
-    /// when no epoch was recorded (a model trained for 0 epochs).
-    public func finalVictimErrors() throws -> (train: Double, test: Double) {
-        for event in history.reversed() {
-            if case let .inversionEpoch(_, _, train, test) = event { return (train, test) }
-        }
-        return try victimErrors()
-    }
-
-    /// Per-pixel MSE of the reconstructions of every classifier-train and classifier-test victim released under
-    /// `policy`, by `model` (defaults as for `reconstructions`).
-    public func victimErrors(of model: InversionTrainer? = nil, policy: ReleasePolicy? = nil) throws -> (train: Double, test: Double) {
+    /// Per-pixel MSE of `attack`'s reconstructions of every classifier-train and classifier-test victim released
+    /// under `policy`.
+    public func victimErrors(of attack: TrainingBasedInversion, policy: ReleasePolicy) throws -> (train: Double, test: Double) {
+        let context = try context(auxiliary: attack.auxiliary)
         var errors: [Double] = []
         for set in [split.classifierTrain, split.classifierTest] {
             let indices = Array(0..<set.count)
-            let vectors = try api.query(set, indices, policy: policy ?? victimPolicy)
-            errors.append(reconstructionError(try (model ?? inversion).reconstruct(vectors), set, indices))
+            errors.append(reconstructionError(try attack.reconstruct(victims: set, indices: indices, release: policy, context: context),
+                                              set, indices))
         }
         return (errors[0], errors[1])
     }
 
+    /// The victims' MSE under the attack `settings` after their model's last epoch, without evaluating again;
+    /// evaluated when the model has no epochs (a loaded model, or one trained for 0 epochs).
+    public func finalVictimErrors(_ settings: AttackSettings) throws -> (train: Double, test: Double) {
+        let attack = try inversion(for: settings)
+        if attack.historyRelease == settings.victimRelease, case let .inversionEpoch(_, _, train, test)? = attack.history.last {
+            return (train, test)
+        }
+        return try victimErrors(of: attack, policy: settings.victimRelease)
+    }
+
     /// The malicious developer's attack: classifier and inversion model trained jointly on the private training
-    /// data (loss = NLL + `weight` · MSE) for `epochs`, then the victims released under the victims' policy by the
-    /// jointly trained classifier and reconstructed by its partner. Returns the joint classifier's test accuracy
-    /// and the victims' MSE.
-    public func jointAttack(weight: Float, epochs: Int) throws -> (testAccuracy: Double, train: Double, test: Double) {
+    /// data (loss = NLL + `weight` · MSE) for `epochs`, then the victims released under `policy` by the jointly
+    /// trained classifier and reconstructed by its partner. Returns the joint classifier's test accuracy and the
+    /// victims' MSE.
+    public func jointAttack(weight: Float, epochs: Int, policy: ReleasePolicy) throws -> (testAccuracy: Double, train: Double, test: Double) {
         let joint = JointTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                 releasePolicy: victimPolicy,
-                                 weight: weight, seed: config.seed &+ 11)
+                                 releasePolicy: policy, weight: weight, seed: config.seed &+ 11)
         try observe(.stage("training classifier and inversion model jointly (λ = \(weight))"))
         let steps = (split.classifierTrain.count + config.batch - 1) / config.batch
         for epoch in stride(from: 1, through: epochs, by: 1) {
@@ -213,9 +223,9 @@ public final class Experiment {
         var errors: [Double] = []
         for set in [split.classifierTrain, split.classifierTest] {
             let indices = Array(0..<set.count)
-            let vectors = try service.query(set, indices, policy: victimPolicy)
-            errors.append(reconstructionError(try joint.inversion.reconstruct(vectors), set, indices))
+            let vectors = try service.query(set, indices, policy: policy, checkpoint: checkpoint)
+            errors.append(reconstructionError(try joint.inversion.reconstruct(vectors, checkpoint: checkpoint), set, indices))
         }
-        return (try joint.classifier.accuracy(on: split.classifierTest), errors[0], errors[1])
+        return (try joint.classifier.accuracy(on: split.classifierTest, checkpoint: checkpoint), errors[0], errors[1])
     }
 }

@@ -5,16 +5,10 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     /// `synthetic-faces` or a path the Datasets loaders read.
     public var data = "synthetic-faces"
     public var privateClasses = 40
-    /// `same`, `generic`, `distinct`, `aligned`, `augmented`, or a path to a separate generic set.
-    public var aux = "generic"
+    /// The release and the attacker's choices.
+    public var attack = AttackSettings()
     /// What the *distinct* auxiliary set is: `synthetic-patterns` or a path.
     public var distinct = "synthetic-patterns"
-    /// The release policy the victims' vectors go through: `all`, `K` (top-k), `round:D`, `label`, `noise:S`,
-    /// `threshold:T`.
-    public var truncation = "all"
-    /// The policy the auxiliary vectors go through while the inversion model trains: `aligned` (the victims'),
-    /// `all` (the earlier, unaligned approach) or any policy as above.
-    public var trainTruncation = "aligned"
     public var size = 32
     public var width = 32
     public var epochsClassifier = 30
@@ -30,34 +24,6 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// The victims' release policy, or an error naming the option.
-    public func victimPolicy(classes: Int) throws -> ReleasePolicy {
-        try policy(truncation, option: "--truncation", classes: classes)
-    }
-
-    /// The release policy of the inversion model's training vectors.
-    public func trainingPolicy(classes: Int) throws -> ReleasePolicy {
-        trainTruncation == "aligned" ? try victimPolicy(classes: classes)
-            : try policy(trainTruncation, option: "--train-truncation", classes: classes)
-    }
-
-    private func policy(_ text: String, option: String, classes: Int) throws -> ReleasePolicy {
-        guard let policy = ReleasePolicy(text) else {
-            throw ConfigurationError("\(option) '\(text)' is not all, a number k, round:D, label, noise:S or threshold:T")
-        }
-        if case .topK(let k) = policy, !(1...classes).contains(k) {
-            throw ConfigurationError("\(option) \(k) must be between 1 and the \(classes) private classes")
-        }
-        return policy
-    }
-
-    /// A copy of `config` with another victim truncation.
-    public static func with(truncation: String, from config: ExperimentConfig) -> ExperimentConfig {
-        var copy = config
-        copy.truncation = truncation
-        return copy
-    }
-
     /// Checks the settings that need no data.
     public func validate() throws {
         guard [32, 64].contains(size) else { throw ConfigurationError("--size must be 32 or 64, not \(size)") }
@@ -65,8 +31,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         guard privateClasses >= 2 else { throw ConfigurationError("--private-classes must be at least 2, not \(privateClasses)") }
         guard epochsClassifier >= 0, epochsInversion >= 0 else { throw ConfigurationError("epoch counts must not be negative") }
         guard batch >= 2 else { throw ConfigurationError("--batch must be at least 2, not \(batch)") }
-        _ = try victimPolicy(classes: privateClasses)
-        _ = try trainingPolicy(classes: privateClasses)
+        guard syntheticPhotos >= 1 else { throw ConfigurationError("synthetic_photos must be at least 1, not \(syntheticPhotos)") }
+        try attack.check(classes: privateClasses)
     }
 
     /// Reads a preset file: a JSON object with any of these settings (others keep their defaults).
@@ -74,6 +40,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         do {
             let data = try Data(contentsOf: file)
             return try JSONDecoder().decode(ExperimentConfig.self, from: data)
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("\(file.path): \(error)")
         } catch let error as DecodingError {
             throw ConfigurationError("\(file.path): not a valid preset (\(error))")
         } catch {
@@ -120,10 +88,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     public var classifierSettings: ExperimentConfig {
         var settings = self
         let defaults = ExperimentConfig()
-        settings.aux = defaults.aux
+        settings.attack = defaults.attack
         settings.distinct = defaults.distinct
-        settings.truncation = defaults.truncation
-        settings.trainTruncation = defaults.trainTruncation
         settings.epochsInversion = defaults.epochsInversion
         return settings
     }
@@ -146,10 +112,17 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         let defaults = ExperimentConfig()
         data = try container.decodeIfPresent(String.self, forKey: .data) ?? defaults.data
         privateClasses = try container.decodeIfPresent(Int.self, forKey: .privateClasses) ?? defaults.privateClasses
-        aux = try container.decodeIfPresent(String.self, forKey: .aux) ?? defaults.aux
+        // Release settings are strings in JSON, read by the same parsers as the options; errors name the key.
+        if let text = try container.decodeIfPresent(String.self, forKey: .aux) {
+            attack.auxiliary = try AuxiliarySource(parsing: text, option: "aux")
+        }
+        if let text = try container.decodeIfPresent(String.self, forKey: .truncation) {
+            attack.victimRelease = try ReleasePolicy(parsing: text, option: "truncation")
+        }
+        if let text = try container.decodeIfPresent(String.self, forKey: .trainTruncation) {
+            attack.trainingRelease = try TrainingRelease(parsing: text, option: "train_truncation")
+        }
         distinct = try container.decodeIfPresent(String.self, forKey: .distinct) ?? defaults.distinct
-        truncation = try container.decodeIfPresent(String.self, forKey: .truncation) ?? defaults.truncation
-        trainTruncation = try container.decodeIfPresent(String.self, forKey: .trainTruncation) ?? defaults.trainTruncation
         size = try container.decodeIfPresent(Int.self, forKey: .size) ?? defaults.size
         width = try container.decodeIfPresent(Int.self, forKey: .width) ?? defaults.width
         epochsClassifier = try container.decodeIfPresent(Int.self, forKey: .epochsClassifier) ?? defaults.epochsClassifier
@@ -159,6 +132,25 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         minMaxScaling = try container.decodeIfPresent(Bool.self, forKey: .minMaxScaling) ?? defaults.minMaxScaling
         celebaCrop = try container.decodeIfPresent(Bool.self, forKey: .celebaCrop) ?? defaults.celebaCrop
         syntheticPhotos = try container.decodeIfPresent(Int.self, forKey: .syntheticPhotos) ?? defaults.syntheticPhotos
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(data, forKey: .data)
+        try container.encode(privateClasses, forKey: .privateClasses)
+        try container.encode(attack.auxiliary.text, forKey: .aux)
+        try container.encode(distinct, forKey: .distinct)
+        try container.encode(attack.victimRelease.text, forKey: .truncation)
+        try container.encode(attack.trainingRelease.text, forKey: .trainTruncation)
+        try container.encode(size, forKey: .size)
+        try container.encode(width, forKey: .width)
+        try container.encode(epochsClassifier, forKey: .epochsClassifier)
+        try container.encode(epochsInversion, forKey: .epochsInversion)
+        try container.encode(batch, forKey: .batch)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(minMaxScaling, forKey: .minMaxScaling)
+        try container.encode(celebaCrop, forKey: .celebaCrop)
+        try container.encode(syntheticPhotos, forKey: .syntheticPhotos)
     }
 }
 

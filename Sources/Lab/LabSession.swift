@@ -2,6 +2,9 @@ import Datasets
 import Foundation
 import NeuralNet
 
+/// Ends a sweep that a newer one replaced.
+private struct SupersededSweep: Error {}
+
 /// An experiment a front end drives: it trains on its own thread, collects events for the front end to read at its
 /// own pace, and takes commands (pause, resume, cancel, change the victims' release, switch auxiliary set or
 /// training release) between steps. Nothing here knows about terminals.
@@ -23,17 +26,19 @@ public final class LabSession: @unchecked Sendable {
     private var finished = false
     private var pauseRequested = false
     private var victims: Victims?
-    private var sweepRows: [SweepRow] = []
+    private var sweepRows: [TruncationSweep.Row] = []
+    /// Counts sweeps asked for: a sweep whose number is no longer the latest stops and delivers nothing more.
+    private var sweepNumber = 0
+    private var classes: ClassImages?
     private var loadedClassifier: (train: Double, test: Double)?
-    /// The inversion model the victims were last rendered with, and the experiment (both used only on the session
-    /// thread).
-    private var currentModel: InversionTrainer?
+    /// The inversion model the victims were last rendered with, and the release they were rendered under (used
+    /// only on the session thread).
+    private var rendered: (model: TrainingBasedInversion, release: ReleasePolicy)?
     private let experiment: Experiment
     /// How many victims of the test split are shown.
     public let victimCount: Int
-    private var policy: ReleasePolicy?
-    private var auxiliary: String
-    private var trainingPolicyText: String
+    /// The release and attacker settings in force: the experiment's, with the live changes made since.
+    private var attack: AttackSettings
 
     /// Takes over a prepared experiment (data loaded, settings checked) and starts on a new thread at once: trains
     /// the classifier when `trainClassifier` (otherwise it was loaded), then the inversion model, unless one was
@@ -41,9 +46,9 @@ public final class LabSession: @unchecked Sendable {
     public init(_ lab: Experiment, trainClassifier: Bool, victimCount: Int = 8) {
         self.victimCount = victimCount
         experiment = lab
-        auxiliary = lab.config.aux
-        trainingPolicyText = lab.config.trainTruncation
+        attack = lab.config.attack
         lab.observe = { [unowned self] event in try self.report(event) }
+        lab.checkpoint = { [unowned self] in try self.stopIfCancelled() }
         // The thread keeps the session alive until it ends (after `cancel`).
         let thread = Thread { self.work(trainClassifier: trainClassifier) }
         thread.stackSize = 8 << 20
@@ -57,8 +62,14 @@ public final class LabSession: @unchecked Sendable {
                   victimCount: victimCount)
     }
 
+    /// The settings the session was started with.
+    public var config: ExperimentConfig { experiment.config }
+
     /// The current state.
     public var currentState: State { locked { state } }
+
+    /// The release and attacker settings in force (changes apply at once here; models follow in the background).
+    public var currentAttack: AttackSettings { locked { attack } }
 
     /// The events since the last call, oldest first.
     public func takeEvents() -> [LabEvent] {
@@ -72,7 +83,10 @@ public final class LabSession: @unchecked Sendable {
     public var currentVictims: Victims? { locked { victims } }
 
     /// The rows of the latest truncation sweep, as far as it has come.
-    public var currentSweep: [SweepRow] { locked { sweepRows } }
+    public var currentSweep: [TruncationSweep.Row] { locked { sweepRows } }
+
+    /// The latest class inference, once asked for and computed.
+    public var currentClassImages: ClassImages? { locked { classes } }
 
     /// A loaded classifier's accuracy on the private train and test split, once measured.
     public var loadedClassifierAccuracy: (train: Double, test: Double)? { locked { loadedClassifier } }
@@ -86,8 +100,8 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
-    /// Stops training at the next step and waits, at most `seconds`, for the session's thread to finish, so that
-    /// nothing is left computing when the program exits.
+    /// Stops the work in hand within one batch and waits, at most `seconds`, for the session's thread to finish, so
+    /// that nothing is left computing when the program exits.
     public func cancel(waitingUpTo seconds: TimeInterval = 60) {
         let deadline = Date().addingTimeInterval(seconds)
         condition.lock()
@@ -99,70 +113,67 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
-    /// Releases the victims under `policy` and reconstructs them at once with the current model; when training is
-    /// aligned, then switches to the model aligned with `policy` (trained in the background, or reused).
-    public func setVictimPolicy(_ policy: ReleasePolicy) {
-        // The instant part runs between training steps, so it does not wait for a model's training to end.
-        enqueueBetweenSteps { lab in
-            self.locked { self.policy = policy }
-            if let model = self.currentModel { try self.render(lab, with: model) }
+    /// Puts `settings` in force. A new victims' release re-renders the victims at once with the current model; then
+    /// the model the settings need is trained in the background, or reused.
+    public func changeAttack(_ settings: AttackSettings) {
+        let releaseChanged = locked {
+            defer { attack = settings }
+            return attack.victimRelease != settings.victimRelease
+        }
+        if releaseChanged {
+            // The instant part runs between training steps, so it does not wait for a model's training to end.
+            enqueueBetweenSteps { lab in
+                if let model = self.rendered?.model { try self.render(lab, with: model) }
+            }
         }
         enqueue { lab in try self.render(lab) }
     }
 
-    /// Switches the attacker's background knowledge or training release ("aligned", "all" or a policy), and the
-    /// victims' release when `victimPolicy` is given, training the one inversion model these need in the
-    /// background, or reusing one trained before.
-    public func switchInversion(auxiliary: String, trainTruncation: String, victimPolicy: ReleasePolicy? = nil) {
-        enqueue { lab in
-            self.locked {
-                self.auxiliary = auxiliary
-                self.trainingPolicyText = trainTruncation
-                if let victimPolicy { self.policy = victimPolicy }
-            }
-            try self.render(lab)
-        }
-    }
-
-    /// Reconstructs the victims under each of `policies`, one row a policy, as in the paper's truncation figure.
-    /// With aligned training each row uses the model trained on its own policy (trained in the background when
-    /// missing, so rows appear one by one); otherwise every row uses the current model.
+    /// Reconstructs the victims under each of `policies`, one row a policy, as in the paper's truncation figure
+    /// (see `TruncationSweep`): with training like the victims', each row uses its own model, trained in the
+    /// background when missing, so rows appear one by one. A new sweep replaces one still running.
     public func sweep(_ policies: [ReleasePolicy]) {
-        locked { sweepRows = [] }
+        let number = locked {
+            sweepNumber += 1
+            sweepRows = []
+            return sweepNumber
+        }
         enqueue { lab in
-            let aligned = self.locked { self.trainingPolicyText == "aligned" }
-            for policy in policies {
-                let model = try aligned ? lab.inversionModel(auxiliary: self.locked { self.auxiliary }, trainingPolicy: policy)
-                    : self.currentModel ?? lab.inversion
-                let (_, images) = try lab.reconstructions(of: lab.split.classifierTest, count: self.victimCount, policy: policy, by: model)
-                let errors = try lab.victimErrors(of: model, policy: policy)
-                self.locked {
-                    self.sweepRows.append(SweepRow(policy: policy, trainingPolicy: model.trainingPolicy, reconstructions: images,
-                                                   mse: errors))
+            let settings = self.locked { self.attack }
+            do {
+                try TruncationSweep.run(lab, auxiliary: settings.auxiliary, trainingRelease: settings.trainingRelease,
+                                        policies: policies, shown: self.victimCount) { row in
+                    try self.locked {
+                        guard number == self.sweepNumber else { throw SupersededSweep() }
+                        self.sweepRows.append(row)
+                    }
                 }
-            }
-            // Models trained for the sweep showed their epochs on the way; the victims go back to the current one.
-            if aligned { try self.render(lab) }
+            } catch is SupersededSweep {}
         }
     }
 
-    /// Writes the run folder (config.json, metrics.csv, both models, reconstruction and class grids) between steps;
-    /// a `.stage` event says where, or what went wrong.
+    /// Computes training-class inference for the current auxiliary set (training its top-1 model when missing).
+    public func inferClasses() {
+        enqueue { lab in
+            let auxiliary = self.locked { self.attack.auxiliary }
+            let images = try lab.classInference(auxiliary: auxiliary)
+            self.locked { self.classes = ClassImages(auxiliary: auxiliary, images: images) }
+        }
+    }
+
+    /// Writes the run folder as `run` would for the model the victims are shown with (see `Experiment.writeRun`),
+    /// once the work in hand is done; a `.stage` event says where, or what went wrong.
     public func save(to folder: URL) {
-        enqueueBetweenSteps { lab in
+        enqueue { lab in
             do {
                 let run = try RunFolder(folder)
-                try run.saveConfig(lab.config)
-                try run.saveMetrics(lab.history)
-                try run.saveModel(lab.classifier.model, as: "classifier")
-                if let model = self.currentModel {
-                    try run.saveModel(model.model, as: "inversion")
-                    let test = lab.split.classifierTest
-                    let victims = try lab.reconstructions(of: test, count: 32, by: model)
-                    try run.saveReconstructionGrid(truths: test, reconstructions: victims.images, name: "reconstructions_test.png")
-                    try run.saveClassGrid(try model.classRepresentatives(classes: lab.config.privateClasses), name: "class_inference.png")
-                }
+                let settings = self.locked { self.attack }
+                let (model, release) = try self.rendered ?? (lab.inversion(for: settings), settings.victimRelease)
+                try lab.writeRun(to: run, attack: model,
+                                 settings: lab.settings(of: model, victimRelease: release, trainingRelease: settings.trainingRelease))
                 self.locked { self.pending.append(.stage("saved the run folder \(folder.path)")) }
+            } catch let error as CancellationError {
+                throw error
             } catch {
                 self.locked { self.pending.append(.stage("could not save: \(error)")) }
             }
@@ -191,7 +202,7 @@ public final class LabSession: @unchecked Sendable {
                 try lab.trainClassifier()
             } else {
                 try report(.stage("measuring the loaded classifier"))
-                let accuracy = (try lab.classifier.accuracy(on: lab.split.classifierTrain), try lab.classifier.accuracy(on: lab.split.classifierTest))
+                let accuracy = (try lab.classifierAccuracy(on: lab.split.classifierTrain), try lab.classifierAccuracy(on: lab.split.classifierTest))
                 locked { loadedClassifier = accuracy }
             }
             try render(lab)
@@ -227,8 +238,11 @@ public final class LabSession: @unchecked Sendable {
     private func report(_ event: LabEvent) throws {
         locked { pending.append(event) }
         try runUrgentActions()
-        if case let .inversionEpoch(_, _, train, test) = event, let model = experiment.inversionInTraining {
-            try render(experiment, with: model, knownErrors: (train, test))
+        // Only the model the settings in force need takes over the victims: models trained for a sweep or for
+        // class inference report their epochs but show nothing.
+        if case .inversionEpoch = event, let model = experiment.inversionInTraining,
+           locked({ model.auxiliary == attack.auxiliary && model.trainingPolicy == attack.trainingPolicy }) {
+            try render(experiment, with: model)
         }
         condition.lock()
         defer { condition.unlock() }
@@ -241,6 +255,11 @@ public final class LabSession: @unchecked Sendable {
         if cancelRequested { throw CancellationError() }
     }
 
+    /// Throws once a cancel was asked for: the experiment calls it between any two batches.
+    private func stopIfCancelled() throws {
+        if locked({ cancelRequested }) { throw CancellationError() }
+    }
+
     private func runUrgentActions() throws {
         let actions: [(Experiment) throws -> Void] = locked {
             defer { urgent.removeAll() }
@@ -251,33 +270,26 @@ public final class LabSession: @unchecked Sendable {
 
     /// Trains (or reuses) the inversion model for the current settings and reconstructs the victims.
     private func render(_ lab: Experiment) throws {
-        let (auxiliary, trainingText, chosen) = locked { (self.auxiliary, self.trainingPolicyText, self.policy) }
-        let victimPolicy = chosen ?? lab.victimPolicy
-        let trainingPolicy: ReleasePolicy
-        if trainingText == "aligned" {
-            trainingPolicy = victimPolicy
-        } else if let parsed = ReleasePolicy(trainingText) {
-            trainingPolicy = parsed
-        } else {
-            throw ConfigurationError("training truncation '\(trainingText)' is not aligned, all or a policy")
-        }
-        try render(lab, with: try lab.inversionModel(auxiliary: auxiliary, trainingPolicy: trainingPolicy))
+        try render(lab, with: try lab.inversion(for: locked { attack }))
     }
 
-    /// Reconstructs the victims with `model` under the current victim policy; `knownErrors` spares computing the
-    /// victims' MSE when the caller has it.
-    private func render(_ lab: Experiment, with model: InversionTrainer, knownErrors: (Double, Double)? = nil) throws {
-        let (auxiliary, chosen) = locked { (self.auxiliary, self.policy) }
-        let victimPolicy = chosen ?? lab.victimPolicy
-        currentModel = model
+    /// Reconstructs the victims with `model` under the current victims' release; the victims' MSE comes from the
+    /// model's last epoch when that measured the same release.
+    private func render(_ lab: Experiment, with model: TrainingBasedInversion) throws {
+        let release = locked { attack.victimRelease }
+        rendered = (model, release)
         let test = lab.split.classifierTest
-        let (vectors, images) = try lab.reconstructions(of: test, count: victimCount, policy: victimPolicy, by: model)
-        let errors = try knownErrors ?? lab.victimErrors(of: model, policy: victimPolicy)
-        let classImages = try model.classRepresentatives(classes: lab.config.privateClasses)
+        let (vectors, images) = try lab.reconstructions(of: test, count: victimCount, policy: release, by: model)
+        let errors: (train: Double, test: Double)
+        if model.historyRelease == release, case let .inversionEpoch(_, _, train, test)? = model.history.last {
+            errors = (train, test)
+        } else {
+            errors = try lab.victimErrors(of: model, policy: release)
+        }
         let shown = test.subset(Array(0..<min(victimCount, test.count)))
         locked {
-            victims = Victims(truths: shown, vectors: vectors, reconstructions: images, policy: victimPolicy,
-                              auxiliary: auxiliary, trainingPolicy: model.trainingPolicy, mse: errors, classImages: classImages)
+            victims = Victims(truths: shown, vectors: vectors, reconstructions: images, policy: release,
+                              auxiliary: model.auxiliary, trainingPolicy: model.trainingPolicy, mse: errors)
         }
     }
 

@@ -18,11 +18,14 @@ public final class ReleaseAPI: @unchecked Sendable {
         rng = RandomGenerator(seed: seed)
     }
 
-    /// The released vectors `[n, classes]` for images `indices` of `images`, in a new tensor.
-    public func query(_ images: ImageSet, _ indices: [Int], policy: ReleasePolicy, chunk: Int = 256) throws -> Tensor {
+    /// The released vectors `[n, classes]` for images `indices` of `images`, in a new tensor. `checkpoint` runs
+    /// before each chunk, so a cancel does not wait for a large query to end.
+    public func query(_ images: ImageSet, _ indices: [Int], policy: ReleasePolicy, chunk: Int = 64,
+                      checkpoint: () throws -> Void = {}) throws -> Tensor {
         let released = Tensor(zeros: [indices.count, classes])
         var start = 0
         while start < indices.count {
+            try checkpoint()
             let part = Array(indices[start..<min(start + chunk, indices.count)])
             images.fill(batch, with: part)
             let vectors = try predictor(batch)

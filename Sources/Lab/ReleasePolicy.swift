@@ -1,8 +1,9 @@
 import Foundation
 import NeuralNet
 
-/// What the prediction service releases of its softmax vector: the defences a service can apply.
-public enum ReleasePolicy: Sendable, Equatable, CustomStringConvertible {
+/// What the prediction service releases of its softmax vector: the defences a service can apply. Values come from
+/// `init(parsing:option:)`, which refuses settings that cannot be applied (k below 1, a negative deviation, ...).
+public enum ReleasePolicy: Sendable, Hashable, CustomStringConvertible {
     /// The whole vector.
     case full
     /// The k largest confidences, all other entries zero: the paper's truncation.
@@ -16,6 +17,12 @@ public enum ReleasePolicy: Sendable, Equatable, CustomStringConvertible {
     /// Confidences below the threshold become 0.
     case threshold(Float)
 
+    /// Decimals a rounding policy may keep: beyond 8, a Float confidence no longer changes.
+    public static let decimalsRange = 0...8
+
+    /// What the text forms are, for error messages.
+    public static let textForms = "all, a number k ≥ 1, round:D (D in 0...8), label, noise:S (S ≥ 0) or threshold:T (T in [0, 1))"
+
     public var description: String {
         switch self {
         case .full: "full"
@@ -27,20 +34,53 @@ public enum ReleasePolicy: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Parses `all`, `K` (top-k), `round:D`, `label`, `noise:S` or `threshold:T`.
-    public init?(_ text: String) {
-        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+    /// The form `init(parsing:option:)` reads back: `all`, `K`, `round:D`, `label`, `noise:S` or `threshold:T`.
+    public var text: String {
+        switch self {
+        case .full: "all"
+        case .topK(let k): String(k)
+        case .rounded(let decimals): "round:\(decimals)"
+        case .labelOnly: "label"
+        case .noise(let deviation): "noise:\(deviation)"
+        case .threshold(let value): "threshold:\(value)"
+        }
+    }
+
+    /// Parses `all` (or `full`), `K` (top-k), `round:D`, `label`, `noise:S` or `threshold:T`; the error names
+    /// `option` (a command-line option or a JSON key), the text and the allowed range.
+    public init(parsing text: String, option: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let parts = trimmed.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        func refuse(_ why: String) -> ConfigurationError {
+            ConfigurationError("\(option) '\(text)': \(why)")
+        }
         switch (parts.first, parts.count) {
         case ("all", 1), ("full", 1): self = .full
         case ("label", 1): self = .labelOnly
-        case ("round", 2): guard let decimals = Int(parts[1]), decimals >= 0 else { return nil }
+        case ("round", 2):
+            guard let decimals = Int(parts[1]), ReleasePolicy.decimalsRange.contains(decimals) else {
+                throw refuse("round:D takes D from 0 to 8 decimals")
+            }
             self = .rounded(decimals: decimals)
-        case ("noise", 2): guard let deviation = Float(parts[1]), deviation >= 0 else { return nil }
+        case ("noise", 2):
+            guard let deviation = Float(parts[1]), deviation.isFinite, deviation >= 0 else {
+                throw refuse("noise:S takes a finite standard deviation S ≥ 0")
+            }
             self = .noise(standardDeviation: deviation)
-        case ("threshold", 2): guard let value = Float(parts[1]), value >= 0, value < 1 else { return nil }
+        case ("threshold", 2):
+            guard let value = Float(parts[1]), value >= 0, value < 1 else { throw refuse("threshold:T takes T in [0, 1)") }
             self = .threshold(value)
-        default: guard let k = Int(text) else { return nil }
+        default:
+            guard let k = Int(trimmed) else { throw refuse("not \(ReleasePolicy.textForms)") }
+            guard k >= 1 else { throw refuse("top-k needs k ≥ 1") }
             self = .topK(k)
+        }
+    }
+
+    /// Checks the policy against a vector of `classes` entries; the error names `option`.
+    public func check(classes: Int, option: String) throws {
+        if case .topK(let k) = self, !(1...classes).contains(k) {
+            throw ConfigurationError("\(option) \(k) must be between 1 and the \(classes) private classes")
         }
     }
 

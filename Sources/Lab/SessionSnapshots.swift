@@ -8,19 +8,15 @@ extension LabSession {
         public let vectors: Tensor
         public let reconstructions: Tensor
         public let policy: ReleasePolicy
-        public let auxiliary: String
+        public let auxiliary: AuxiliarySource
         public let trainingPolicy: ReleasePolicy
         public let mse: (train: Double, test: Double)
-        /// The model's image for a one-hot vector of each class (training class inference), `[classes, 1, size, size]`.
-        public let classImages: Tensor
     }
 
-    /// One row of a truncation sweep: the victims' reconstructions when the service releases under `policy`, by a
-    /// model trained on vectors released under `trainingPolicy`, and the victims' MSE.
-    public struct SweepRow: Sendable {
-        public let policy: ReleasePolicy
-        public let trainingPolicy: ReleasePolicy
-        public let reconstructions: Tensor
-        public let mse: (train: Double, test: Double)
+    /// Training-class inference: the image a top-1 decoder of `auxiliary` gives each class's one-hot vector,
+    /// `[classes, 1, size, size]`.
+    public struct ClassImages: Sendable {
+        public let auxiliary: AuxiliarySource
+        public let images: Tensor
     }
 }

@@ -48,12 +48,13 @@ public final class ClassifierTrainer {
         return total / Float(max(steps, 1))
     }
 
-    /// The share of `set` whose predicted class is its label.
-    public func accuracy(on set: ImageSet) throws -> Double {
+    /// The share of `set` whose predicted class is its label; `checkpoint` runs before each batch.
+    public func accuracy(on set: ImageSet, checkpoint: () throws -> Void = {}) throws -> Double {
         guard set.count > 0 else { return 0 }
         let predictor = SoftmaxPredictor(model: model)
         var correct = 0
         for start in stride(from: 0, to: set.count, by: 256) {
+            try checkpoint()
             let indices = Array(start..<min(start + 256, set.count))
             let probabilities = try predictor(set.batch(indices))
             for (row, index) in indices.enumerated() {
@@ -110,12 +111,14 @@ public final class InversionTrainer {
         return total / Float(max(steps, 1))
     }
 
-    /// Reconstructions `[n, 1, size, size]` of released vectors `[n, classes]`, in evaluation mode.
-    public func reconstruct(_ released: Tensor) throws -> Tensor {
+    /// Reconstructions `[n, 1, size, size]` of released vectors `[n, classes]`, in evaluation mode; `checkpoint`
+    /// runs before each batch.
+    public func reconstruct(_ released: Tensor, checkpoint: () throws -> Void = {}) throws -> Tensor {
         let result = Tensor(zeros: [released.shape[0], 1, imageSize, imageSize])
         let classes = released.shape[1]
         let pixels = imageSize * imageSize
         for start in stride(from: 0, to: released.shape[0], by: 256) {
+            try checkpoint()
             let rows = min(256, released.shape[0] - start)
             vectors.resize([rows, classes])
             vectors.pointer.update(from: released.pointer + start * classes, count: rows * classes)
@@ -123,17 +126,6 @@ public final class InversionTrainer {
             (result.pointer + start * pixels).update(from: images.pointer, count: rows * pixels)
         }
         return result
-    }
-
-    /// Training class inference: the reconstruction of a one-hot vector for each class, encoded with truncation 1
-    /// (the paper's k = 1 setting); `[classes, 1, size, size]`.
-    public func classRepresentatives(classes: Int) throws -> Tensor {
-        let oneHot = Tensor(zeros: [classes, classes])
-        for index in 0..<classes { oneHot[index * classes + index] = 1 }
-        let saved = encoding.keep
-        encoding.keep = 1
-        defer { encoding.keep = saved }
-        return try reconstruct(oneHot)
     }
 }
 

@@ -1,4 +1,4 @@
-/// Horizontal bars with a label and a value each, the longest bar for the largest value.
+/// Horizontal bars with a label and a probability each (written by `ProbabilityText`), the longest bar for the largest.
 public struct BarList {
     public let title: String
     public let entries: [(label: String, value: Double)]
@@ -19,7 +19,7 @@ public struct BarList {
         for (row, entry) in entries.prefix(rect.height - 1).enumerated() {
             let y = rect.y + 1 + row
             buffer.write(String(entry.label.prefix(labelWidth)), x: rect.x, y: y, limit: rect.x + rect.width)
-            let value = entry.value >= 100 ? String(Int(entry.value)) : String(entry.value).prefix(6).description
+            let value = ProbabilityText.format(entry.value)
             buffer.write(value, x: rect.x + labelWidth + 1, y: y, limit: rect.x + rect.width)
             guard barWidth > 0 else { continue }
             let length = Int((entry.value / largest * Double(barWidth)).rounded())

@@ -78,7 +78,7 @@ extension WorkbenchApp {
             buffer.write("training the classifier; faces appear when the attacker's model exists", x: gallery.x, y: gallery.y, limit: gallery.x + gallery.width)
             return
         }
-        buffer.write(String(format: "aux %@ · train %@ · victims %@ · MSE %.4f train, %.4f test", victims.auxiliary,
+        buffer.write(String(format: "aux %@ · train %@ · victims %@ · MSE %.4f train, %.4f test", victims.auxiliary.text,
                             victims.trainingPolicy.description, victims.policy.description, victims.mse.train, victims.mse.test),
                      x: gallery.x, y: gallery.y, style: Style(foreground: 250), limit: gallery.x + gallery.width)
         let count = victims.truths.count

@@ -19,6 +19,11 @@ public enum DrawingOverhead {
         var steps = 0
         var lastFrame = Date.distantPast
         while firstStep.map({ Date().timeIntervalSince($0) < seconds }) ?? true {
+            // A session that stopped training before two steps were timed would leave nothing to wait for.
+            let state = app.session.currentState
+            if steps == 0, ![.preparing, .training, .paused].contains(state) {
+                throw ConfigurationError("the workbench measurement's training ended before it could be timed (\(state))")
+            }
             let events = app.session.takeEvents()
             let newSteps = events.filter { if case .step = $0 { true } else { false } }.count
             for event in events { app.record.absorb(event) }

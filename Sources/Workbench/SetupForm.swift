@@ -34,7 +34,7 @@ struct SetupForm {
             case .privateClasses: "the first N classes are the classifier's private people"
             case .auxiliary: "the attacker's background knowledge: same, generic, distinct, aligned, augmented or a path"
             case .victimRelease: "what the service releases: top-k, all, label, round:D, noise:S, threshold:T"
-            case .trainingRelease: "the attacker's training vectors: aligned with the victims' release, all, or a policy"
+            case .trainingRelease: "the attacker's training vectors: victims (released like the victims', aligned), all, or a policy"
             case .size: "image side in pixels"
             case .width: "channel width of both models (the paper: 128)"
             case .epochsClassifier: "passes over the private training images"
@@ -60,9 +60,10 @@ struct SetupForm {
         self.presetName = presetName
     }
 
-    static let auxiliaryChoices = ["same", "generic", "distinct", "aligned", "augmented"]
-    static let releaseChoices = ["1", "2", "3", "5", "10", "all", "label", "round:2", "round:1", "noise:0.05", "threshold:0.1"]
-    static let trainingChoices = ["aligned", "all"]
+    static let releaseChoices: [ReleasePolicy] = [.topK(1), .topK(2), .topK(3), .topK(5), .topK(10), .full, .labelOnly,
+                                                  .rounded(decimals: 2), .rounded(decimals: 1),
+                                                  .noise(standardDeviation: 0.05), .threshold(0.1)]
+    static let trainingChoices: [TrainingRelease] = [.likeVictims, .fixed(.full)]
     static let widthChoices = [4, 8, 16, 32, 64, 128]
     static let epochChoices = [0, 1, 2, 3, 5, 10, 15, 20, 30, 40, 60, 100, 200]
 
@@ -72,9 +73,9 @@ struct SetupForm {
         case .preset: presetName
         case .data: config.data
         case .privateClasses: String(config.privateClasses)
-        case .auxiliary: config.aux
-        case .victimRelease: config.truncation
-        case .trainingRelease: config.trainTruncation
+        case .auxiliary: config.attack.auxiliary.text
+        case .victimRelease: config.attack.victimRelease.text
+        case .trainingRelease: config.attack.trainingRelease.text
         case .size: String(config.size)
         case .width: String(config.width)
         case .epochsClassifier: String(config.epochsClassifier)
@@ -100,10 +101,12 @@ struct SetupForm {
             presetName = name
         case .data: break
         case .privateClasses: config.privateClasses = max(2, config.privateClasses + offset)
-        case .auxiliary: config.aux = SetupForm.cycle(config.aux, through: SetupForm.auxiliaryChoices, offset: offset)
-        case .victimRelease: config.truncation = SetupForm.cycle(config.truncation, through: SetupForm.releaseChoices, offset: offset)
+        case .auxiliary:
+            config.attack.auxiliary = SetupForm.cycle(config.attack.auxiliary, through: AuxiliarySource.kinds, offset: offset)
+        case .victimRelease:
+            config.attack.victimRelease = SetupForm.cycle(config.attack.victimRelease, through: SetupForm.releaseChoices, offset: offset)
         case .trainingRelease:
-            config.trainTruncation = SetupForm.cycle(config.trainTruncation, through: SetupForm.trainingChoices, offset: offset)
+            config.attack.trainingRelease = SetupForm.cycle(config.attack.trainingRelease, through: SetupForm.trainingChoices, offset: offset)
         case .size: config.size = config.size == 32 ? 64 : 32
         case .width: config.width = SetupForm.step(config.width, through: SetupForm.widthChoices, offset: offset)
         case .epochsClassifier:
@@ -131,19 +134,9 @@ struct SetupForm {
             guard !text.isEmpty else { throw ConfigurationError("data set must be synthetic-faces or a path") }
             config.data = text
         case .privateClasses: config.privateClasses = try number(2)
-        case .auxiliary:
-            guard !text.isEmpty else { throw ConfigurationError("auxiliary set must be a kind or a path") }
-            config.aux = text
-        case .victimRelease:
-            guard ReleasePolicy(text) != nil else {
-                throw ConfigurationError("victims' release '\(text)' is not all, a number k, round:D, label, noise:S or threshold:T")
-            }
-            config.truncation = text
-        case .trainingRelease:
-            guard text == "aligned" || ReleasePolicy(text) != nil else {
-                throw ConfigurationError("training release '\(text)' is not aligned, all or a policy")
-            }
-            config.trainTruncation = text
+        case .auxiliary: config.attack.auxiliary = try AuxiliarySource(parsing: text, option: selected.label)
+        case .victimRelease: config.attack.victimRelease = try ReleasePolicy(parsing: text, option: selected.label)
+        case .trainingRelease: config.attack.trainingRelease = try TrainingRelease(parsing: text, option: selected.label)
         case .size:
             guard [32, 64].contains(Int(text)) else { throw ConfigurationError("image size must be 32 or 64, not '\(text)'") }
             config.size = Int(text)!

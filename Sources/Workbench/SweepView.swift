@@ -6,15 +6,15 @@ extension WorkbenchApp {
     /// The paper's truncation figure: the victims on top, then one row of reconstructions for each k the service
     /// might release, with the victims' test MSE at that k.
     func drawSweep(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
-        let aligned = settings.trainTruncation == "aligned"
-        let inside = Panel("Truncation sweep: rows of k, " + (aligned ? "each with its aligned model" : "one model trained on \(settings.trainTruncation)"))
+        let training = session.currentAttack.trainingRelease
+        let inside = Panel("Truncation sweep: rows of k, " + (training == .likeVictims ? "each with its aligned model" : "one model trained on \(training.text)"))
             .draw(into: &buffer, at: rect)
         guard let victims = session.currentVictims else {
             buffer.write("appears once the attacker's model exists", x: inside.x, y: inside.y, limit: inside.x + inside.width)
             return
         }
         let rows = session.currentSweep
-        let expected = WorkbenchApp.truncations(classes: settings.privateClasses).count
+        let expected = WorkbenchApp.truncations(classes: session.config.privateClasses).count
         let size = victims.truths.height
         let labelWidth = 18
         // Square images: a cell is one pixel wide and two tall.

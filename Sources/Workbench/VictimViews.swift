@@ -35,12 +35,13 @@ extension WorkbenchApp {
 
     /// The inversion model's image for a one-hot vector of each class.
     func drawClassInference(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
-        let inside = Panel("Class inference: the attacker's image for a one-hot vector of each class").draw(into: &buffer, at: rect)
-        guard let victims = session.currentVictims else {
-            buffer.write("appears once the attacker's model exists", x: inside.x, y: inside.y, limit: inside.x + inside.width)
+        let inside = Panel("Class inference: a top-1 decoder's image for each class's one-hot vector").draw(into: &buffer, at: rect)
+        guard let classImages = session.currentClassImages else {
+            buffer.write("training the attacker's top-1 decoder, which class inference needs…", x: inside.x, y: inside.y,
+                         limit: inside.x + inside.width)
             return
         }
-        let images = victims.classImages
+        let images = classImages.images
         let (classes, size) = (images.shape[0], images.shape[2])
         let cellWidth = max(5, min(size + 1, inside.width / min(classes, 10)))
         let perRow = max(1, inside.width / cellWidth)

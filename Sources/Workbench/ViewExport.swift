@@ -14,9 +14,10 @@ extension WorkbenchApp {
         var grid = ImageGrid(imageHeight: size, imageWidth: size, columns: victims.truths.count)
         switch view {
         case .classInference:
+            guard let classImages = session.currentClassImages?.images else { return "nothing to export before class inference is done" }
             name = "classes"
             grid = ImageGrid(imageHeight: size, imageWidth: size, columns: 10)
-            for index in 0..<victims.classImages.shape[0] { grid.append(floats: victims.classImages.sample(index)) }
+            for index in 0..<classImages.shape[0] { grid.append(floats: classImages.sample(index)) }
         case .sweep:
             name = "sweep"
             for index in 0..<victims.truths.count { grid.append(victims.truths.image(index)) }

@@ -14,9 +14,6 @@ public final class WorkbenchApp {
     /// How the session now running was started.
     var launch: WorkbenchLaunch
     var session: LabSession
-    /// The settings in force: the session's, with the live changes (victims' release, auxiliary set, training
-    /// release) made since.
-    var settings: ExperimentConfig
     var record: TrainingRecord
     var view = View.dashboard
     /// The view to go back to from help and setup.
@@ -42,7 +39,6 @@ public final class WorkbenchApp {
         self.session = session
         self.ascii = ascii
         self.outputFolder = outputFolder
-        settings = launch.config
         record = TrainingRecord(batch: launch.config.batch)
         form = SetupForm(launch.config, presetName: launch.presetName)
     }
@@ -71,6 +67,14 @@ public final class WorkbenchApp {
         for event in session.takeEvents() { record.absorb(event) }
     }
 
+    /// The settings in force: the session's, with the live changes (victims' release, auxiliary set, training
+    /// release) made since.
+    var settings: ExperimentConfig {
+        var config = session.config
+        config.attack = session.currentAttack
+        return config
+    }
+
     var isTraining: Bool {
         [.preparing, .training, .paused].contains(session.currentState)
     }
@@ -84,21 +88,12 @@ public final class WorkbenchApp {
             return
         }
         if changed.allSatisfy(\.appliesLive) {
-            let (oldRelease, oldAux, oldTraining) = (settings.truncation, settings.aux, settings.trainTruncation)
             do { try form.config.validate() } catch {
                 message = "\(error)"
                 return
             }
-            settings.truncation = form.config.truncation
-            settings.aux = form.config.aux
-            settings.trainTruncation = form.config.trainTruncation
-            let newRelease = settings.truncation != oldRelease ? ReleasePolicy(settings.truncation) : nil
-            if settings.aux != oldAux || settings.trainTruncation != oldTraining {
-                // One switch for all three, so that only the model they need together is trained.
-                session.switchInversion(auxiliary: settings.aux, trainTruncation: settings.trainTruncation, victimPolicy: newRelease)
-            } else if let newRelease {
-                session.setVictimPolicy(newRelease)
-            }
+            // One change for all three, so that only the model they need together is trained.
+            session.changeAttack(form.config.attack)
             message = "applied: " + changed.map(\.label).joined(separator: ", ")
             view = .dashboard
             return
@@ -117,7 +112,6 @@ public final class WorkbenchApp {
             session.cancel()
             session = started
             launch = next
-            settings = next.config
             record = TrainingRecord(batch: next.config.batch)
             paused = false
             selectedVictim = 0

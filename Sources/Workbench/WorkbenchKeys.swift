@@ -3,11 +3,11 @@ import Terminal
 
 extension WorkbenchApp {
     /// The victim truncations the k key cycles through (those above the class count are skipped).
-    static let truncations = ["1", "2", "3", "5", "10", "all"]
+    static let truncations: [ReleasePolicy] = [.topK(1), .topK(2), .topK(3), .topK(5), .topK(10), .full]
 
     /// The truncations that make sense for this many private classes.
-    static func truncations(classes: Int) -> [String] {
-        truncations.filter { $0 == "all" || Int($0)! <= classes }
+    static func truncations(classes: Int) -> [ReleasePolicy] {
+        truncations.filter { if case .topK(let k) = $0 { k <= classes } else { true } }
     }
 
     /// Acts on a key; false means quit.
@@ -34,13 +34,15 @@ extension WorkbenchApp {
         case .character("k"), .character("K"):
             cycleVictimTruncation(forward: key == .character("k"))
         case .character("a"):
-            settings.aux = SetupForm.cycle(settings.aux, through: SetupForm.auxiliaryChoices, offset: 1)
-            session.switchInversion(auxiliary: settings.aux, trainTruncation: settings.trainTruncation)
-            message = "auxiliary set: \(settings.aux) (training or reusing its inversion model)"
+            var attack = session.currentAttack
+            attack.auxiliary = SetupForm.cycle(attack.auxiliary, through: AuxiliarySource.kinds, offset: 1)
+            session.changeAttack(attack)
+            message = "auxiliary set: \(attack.auxiliary) (training or reusing its inversion model)"
         case .character("t"):
-            settings.trainTruncation = settings.trainTruncation == "aligned" ? "all" : "aligned"
-            session.switchInversion(auxiliary: settings.aux, trainTruncation: settings.trainTruncation)
-            message = settings.trainTruncation == "aligned" ? "training truncation: aligned with the victims'"
+            var attack = session.currentAttack
+            attack.trainingRelease = attack.trainingRelease == .likeVictims ? .fixed(.full) : .likeVictims
+            session.changeAttack(attack)
+            message = attack.trainingRelease == .likeVictims ? "training truncation: aligned with the victims'"
                 : "training truncation: full vectors (unaligned)"
         case .left: selectedVictim = max(0, selectedVictim - 1)
         case .right: selectedVictim = min(session.victimCount - 1, selectedVictim + 1)
@@ -48,7 +50,12 @@ extension WorkbenchApp {
         case .character("w"):
             toggle(.sweep)
             if view == .sweep { startSweep() }
-        case .character("c"): toggle(.classInference)
+        case .character("c"):
+            toggle(.classInference)
+            if view == .classInference && session.currentClassImages?.auxiliary != session.currentAttack.auxiliary {
+                session.inferClasses()
+                message = "class inference: decoding one-hot vectors with a model trained on top-1 vectors (trained when missing)"
+            }
         case .character("o"), .function(2):
             form = SetupForm(settings, presetName: launch.presetName)
             previousView = view
@@ -105,18 +112,18 @@ extension WorkbenchApp {
     }
 
     private func cycleVictimTruncation(forward: Bool) {
-        let choices = WorkbenchApp.truncations(classes: settings.privateClasses)
-        let current = choices.firstIndex(of: settings.truncation) ?? choices.count - 1
-        settings.truncation = choices[(current + (forward ? choices.count - 1 : 1)) % choices.count]
-        guard let policy = ReleasePolicy(settings.truncation) else { return }
-        session.setVictimPolicy(policy)
-        message = "victims release \(policy)" + (settings.trainTruncation == "aligned" ? " (aligned model: trained or reused)" : "")
+        var attack = session.currentAttack
+        let choices = WorkbenchApp.truncations(classes: session.config.privateClasses)
+        let current = choices.firstIndex(of: attack.victimRelease) ?? choices.count - 1
+        attack.victimRelease = choices[(current + (forward ? choices.count - 1 : 1)) % choices.count]
+        session.changeAttack(attack)
+        message = "victims release \(attack.victimRelease)" + (attack.trainingRelease == .likeVictims ? " (aligned model: trained or reused)" : "")
     }
 
     /// Starts a truncation sweep with every k the k key offers.
     private func startSweep() {
-        session.sweep(WorkbenchApp.truncations(classes: settings.privateClasses).compactMap(ReleasePolicy.init))
-        message = settings.trainTruncation == "aligned"
+        session.sweep(WorkbenchApp.truncations(classes: session.config.privateClasses))
+        message = session.currentAttack.trainingRelease == .likeVictims
             ? "sweep: each k with its aligned model (missing ones train in the background)"
             : "sweep: every k with the current model"
     }

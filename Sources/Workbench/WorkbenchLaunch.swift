@@ -31,7 +31,9 @@ public struct WorkbenchLaunch {
     public func startSession() throws -> LabSession {
         let classifier = classifierToLoad
         let lab = try Experiment(config, classifierFile: classifier)
-        if let inversionFile { try lab.adoptInversion(from: inversionFile, auxiliary: config.aux) }
+        if let inversionFile {
+            try lab.adoptInversion(from: inversionFile, auxiliary: config.attack.auxiliary, trainingPolicy: config.attack.trainingPolicy)
+        }
         return LabSession(lab, trainClassifier: classifier == nil)
     }
 

@@ -47,7 +47,7 @@ struct ExperimentOptions: ParsableArguments {
             : try ExperimentConfig.preset(named: preset)
         if let data { config.data = data }
         if let privateClasses { config.privateClasses = privateClasses }
-        if let aux { config.aux = aux }
+        if let aux { config.attack.auxiliary = try AuxiliarySource(parsing: aux, option: "--aux") }
         if let size { config.size = size }
         if let width { config.width = width }
         if let epochsClassifier { config.epochsClassifier = epochsClassifier }
@@ -65,16 +65,18 @@ struct ReleaseOptions: ParsableArguments {
     @Option(help: "Victims' release: all, K (top-k), round:D, label, noise:S or threshold:T.")
     var truncation: String?
 
-    @Option(help: "Release of the attacker's training vectors: aligned, all, or a policy as for --truncation.")
+    @Option(help: "Release of the attacker's training vectors: victims (released like the victims', the paper's truncation alignment), all, or a policy as for --truncation.")
     var trainTruncation: String?
 
     @Option(help: "Load this trained classifier (safetensors) instead of training one.")
     var classifier: String?
 
-    /// `config` with the release settings given applied.
-    func apply(to config: inout ExperimentConfig) {
-        if let truncation { config.truncation = truncation }
-        if let trainTruncation { config.trainTruncation = trainTruncation }
+    /// `config` with the release settings given applied; an error names the option and what it takes.
+    func apply(to config: inout ExperimentConfig) throws {
+        if let truncation { config.attack.victimRelease = try ReleasePolicy(parsing: truncation, option: "--truncation") }
+        if let trainTruncation {
+            config.attack.trainingRelease = try TrainingRelease(parsing: trainTruncation, option: "--train-truncation")
+        }
     }
 
     var classifierFile: URL? { classifier.map { URL(fileURLWithPath: $0) } }

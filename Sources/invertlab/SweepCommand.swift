@@ -31,10 +31,10 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Load this trained classifier (safetensors) instead of training one.")
     var classifier: String?
 
-    @Option(help: "Write sweep.json, sweep.csv and a grid PNG per auxiliary set here.")
+    @Option(help: "Write sweep.json, sweep.csv, sweep.txt (the table) and a grid PNG per auxiliary set here.")
     var out: String?
 
-    @Option(help: "Victims shown in each grid row.")
+    @Option(help: "Victims shown in each grid row (at least 1).")
     var victims = 8
 
     @Flag(help: "Print one JSON object with the rows as the last line.")
@@ -43,79 +43,43 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
+    func validate() throws {
+        guard victims >= 1 else { throw ValidationError("--victims must be at least 1, not \(victims)") }
+    }
+
     func run() throws {
         var config = try experiment.config()
-        let truncations = truncation.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for k in truncations where k != "all" && Int(k) == nil {
-            throw ValidationError("--truncation: '\(k)' is not a number or all")
+        let policies = try truncation.split(separator: ",").map { try ReleasePolicy(parsing: String($0), option: "--truncation") }
+        let auxiliaries = try auxiliarySets.split(separator: ",").map { try AuxiliarySource(parsing: String($0), option: "--auxes") }
+        guard let first = policies.first, let firstAuxiliary = auxiliaries.first else {
+            throw ValidationError("--truncation and --auxes each need at least one value")
         }
-        config.truncation = truncations.first ?? "all"
-        config.trainTruncation = "aligned"
+        config.attack = AttackSettings(auxiliary: firstAuxiliary, victimRelease: first, trainingRelease: .likeVictims)
+        for policy in policies { try policy.check(classes: config.privateClasses, option: "--truncation") }
         let folder = try out.map { try RunFolder(URL(fileURLWithPath: $0)) }
         let progress = ProgressBar(quiet: quiet)
         let lab = try Experiment(config, classifierFile: classifier.map { URL(fileURLWithPath: $0) }, observe: progress.show)
-        for k in truncations { _ = try ExperimentConfig.with(truncation: k, from: config).victimPolicy(classes: config.privateClasses) }
         if classifier == nil { try lab.trainClassifier() }
-        var rows: [SweepRow] = []
-        for aux in auxiliarySets.split(separator: ",").map(String.init) {
-            let unaligned = try lab.inversionModel(auxiliary: aux, trainingPolicy: .full)
-            let test = lab.split.classifierTest
-            var grid = ImageGrid(imageHeight: config.size, imageWidth: config.size, columns: min(victims, test.count))
-            for index in 0..<min(victims, test.count) { grid.append(test.image(index)) }
-            for k in truncations {
-                let policy = ReleasePolicy(k)!
-                let aligned = try lab.inversionModel(auxiliary: aux, trainingPolicy: policy)
-                let alignedErrors = try lab.victimErrors(of: aligned, policy: policy)
-                let unalignedErrors = try lab.victimErrors(of: unaligned, policy: policy)
-                rows.append(SweepRow(k: k, aux: aux, alignedTrain: alignedErrors.train, alignedTest: alignedErrors.test,
-                                     unalignedTrain: unalignedErrors.train, unalignedTest: unalignedErrors.test))
-                let shown = try lab.reconstructions(of: test, count: victims, policy: policy, by: aligned).images
-                for index in 0..<shown.shape[0] { grid.append(floats: shown.sample(index)) }
+        var rows: [SweepReport.Row] = []
+        let test = lab.split.classifierTest
+        let shown = min(victims, test.count)
+        for auxiliary in auxiliaries {
+            var unaligned: [TruncationSweep.Row] = []
+            try TruncationSweep.run(lab, auxiliary: auxiliary, trainingRelease: .fixed(.full), policies: policies,
+                                    shown: shown) { unaligned.append($0) }
+            var grid = ImageGrid(imageHeight: config.size, imageWidth: config.size, columns: shown)
+            for index in 0..<shown { grid.append(test.image(index)) }
+            var position = 0
+            try TruncationSweep.run(lab, auxiliary: auxiliary, trainingRelease: .likeVictims, policies: policies,
+                                    shown: shown) { aligned in
+                rows.append(SweepReport.Row(aligned: aligned, unaligned: unaligned[position]))
+                position += 1
+                for index in 0..<shown { grid.append(floats: aligned.reconstructions.sample(index)) }
             }
-            try folder.map { try grid.writePNG(to: $0.file("sweep_\(aux.replacingOccurrences(of: "/", with: "_")).png")) }
+            try folder.map { try grid.writePNG(to: $0.file("sweep_\(auxiliary.text.replacingOccurrences(of: "/", with: "_")).png")) }
         }
-        let report = SweepReport(classifierTestAccuracy: try lab.classifier.accuracy(on: lab.split.classifierTest), rows: rows)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let jsonText = String(decoding: try encoder.encode(report), as: UTF8.self)
-        if let folder {
-            try (jsonText + "\n").write(to: folder.file("sweep.json"), atomically: true, encoding: .utf8)
-            try report.table.write(to: folder.file("sweep.txt"), atomically: true, encoding: .utf8)
-        }
-        print(json ? jsonText : report.table, terminator: json ? "\n" : "")
-    }
-}
-
-/// One (k, auxiliary set) row of the comparison.
-struct SweepRow: Codable {
-    let k: String
-    let aux: String
-    let alignedTrain: Double
-    let alignedTest: Double
-    let unalignedTrain: Double
-    let unalignedTest: Double
-
-    enum CodingKeys: String, CodingKey {
-        case k, aux, alignedTrain = "aligned_mse_train", alignedTest = "aligned_mse_test"
-        case unalignedTrain = "unaligned_mse_train", unalignedTest = "unaligned_mse_test"
-    }
-}
-
-/// The sweep's results.
-struct SweepReport: Codable {
-    let classifierTestAccuracy: Double
-    let rows: [SweepRow]
-
-    enum CodingKeys: String, CodingKey { case classifierTestAccuracy = "classifier_test_accuracy", rows }
-
-    /// The paper-style table.
-    var table: String {
-        var lines = [String(format: "classifier test accuracy %.1f%%", 100 * classifierTestAccuracy),
-                     "aux        k     aligned MSE (train / test)   unaligned MSE (train / test)"]
-        for row in rows {
-            lines.append(String(format: "%-10@ %-5@ %.4f / %.4f              %.4f / %.4f", row.aux as NSString, row.k as NSString,
-                                row.alignedTrain, row.alignedTest, row.unalignedTrain, row.unalignedTest))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        let report = SweepReport(classifierTestAccuracy: try lab.classifierAccuracy(on: test), rows: rows)
+        try folder.map { try report.write(to: $0) }
+        print(json ? report.json : report.table, terminator: json ? "\n" : "")
     }
 }

@@ -36,8 +36,8 @@ struct WorkbenchCommand: ParsableCommand {
 
     func run() throws {
         var config = try experiment.config()
-        if inversion != nil { config.trainTruncation = "all" }
-        release.apply(to: &config)
+        if inversion != nil { config.attack.trainingRelease = .fixed(.full) }
+        try release.apply(to: &config)
         try config.validate()
         // The data and any model files are read before the screen opens, so bad input is reported on a normal terminal.
         // The classroom preset starts from the classifier in Assets, so the attack begins within seconds.

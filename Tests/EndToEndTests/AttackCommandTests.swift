@@ -57,12 +57,31 @@ final class AttackCommandTests: XCTestCase {
             XCTAssertNotNil(rows[0][key] as? Double, key)
         }
         XCTAssert(FileManager.default.fileExists(atPath: folder.appendingPathComponent("sweep/sweep_generic.png").path))
+        // --out promises sweep.csv beside the JSON and the table.
+        let csv = try String(contentsOf: folder.appendingPathComponent("sweep/sweep.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.first, "aux,k,aligned_mse_train,aligned_mse_test,unaligned_mse_train,unaligned_mse_test")
+        XCTAssertEqual(lines.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") }, ["generic,1", "generic,all"])
+        XCTAssert(FileManager.default.fileExists(atPath: folder.appendingPathComponent("sweep/sweep.txt").path))
+        XCTAssert(try XCTUnwrap(runInvertlab(["sweep", "--help"]).output).contains("sweep.csv"))
+    }
+
+    func testNegativeCountsAreRefusedNotTrapped() throws {
+        for (arguments, expected) in [(["sweep", "--victims=-3"], "--victims must be at least 1, not -3"),
+                                      (["sweep", "--truncation", "1,-2"], "--truncation '-2': top-k needs k ≥ 1"),
+                                      (["run", "--truncation=-2"], "--truncation '-2': top-k needs k ≥ 1"),
+                                      (["run", "--train-truncation", "aligned"], "'aligned' is now 'victims'")] {
+            let result = try runInvertlab(arguments + ["--quiet"])
+            // 1 for a bad setting, 64 for a bad option (a trap would end by a signal instead).
+            XCTAssert([1, 64].contains(result.status), "\(arguments) ended with \(result.status): \(result.output)")
+            XCTAssert(result.output.contains(expected), "'\(expected)' missing from: \(result.output)")
+        }
     }
 
     func testImpossibleSettingsFailBeforeTraining() throws {
         let cases: [([String], String)] = [
             (["--truncation", "9"], "--truncation 9 must be between 1 and the 5 private classes"),
-            (["--truncation", "0"], "--truncation 0"),
+            (["--truncation", "0"], "--truncation '0'"),
             (["--private-classes", "500"], "500 private classes asked for"),
             (["--aux", "nowhere/at/all"], "does not exist"),
             (["--size", "40"], "--size must be 32 or 64"),

@@ -35,9 +35,6 @@ final class ConfigurationTests: XCTestCase {
         let noisy = released(.noise(standardDeviation: 0.1))
         XCTAssertNotEqual(noisy, [0.1, 0.6, 0.05, 0.25])
         XCTAssert(noisy.allSatisfy { (0...1).contains($0) })
-        XCTAssertEqual(ReleasePolicy("3"), .topK(3))
-        XCTAssertEqual(ReleasePolicy("round:2"), .rounded(decimals: 2))
-        XCTAssertNil(ReleasePolicy("three"))
     }
 
     func testTheAPICountsQueriesAndReleasesOnlyVectors() throws {
@@ -63,15 +60,14 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testContradictoryAndOutOfRangeSettingsAreRefusedBeforeTraining() throws {
-        assertRefused({ $0.truncation = "41" }, "--truncation 41 must be between 1 and the 40 private classes")
-        assertRefused({ $0.truncation = "0" }, "--truncation 0")
-        assertRefused({ $0.trainTruncation = "sometimes" }, "--train-truncation 'sometimes'")
+        assertRefused({ $0.attack.victimRelease = .topK(41) }, "--truncation 41 must be between 1 and the 40 private classes")
+        assertRefused({ $0.attack.trainingRelease = .fixed(.topK(50)) }, "--train-truncation 50 must be between 1 and the 40")
         assertRefused({ $0.privateClasses = 120 }, "has 100 classes; 120 private classes asked for")
         assertRefused({ $0.size = 48 }, "--size must be 32 or 64")
-        assertRefused({ $0.aux = "/no/such/folder" }, "/no/such/folder: does not exist")
+        assertRefused({ $0.attack.auxiliary = .path("/no/such/folder") }, "/no/such/folder: does not exist")
         // Aligned background knowledge from patterns that have no head turn: nothing to filter by.
-        assertRefused({ $0.data = "synthetic-patterns"; $0.privateClasses = 3; $0.aux = "aligned" }, "'yaw'")
-        assertRefused({ $0.privateClasses = 100; $0.aux = "generic" }, "every class is private")
+        assertRefused({ $0.data = "synthetic-patterns"; $0.privateClasses = 3; $0.attack.auxiliary = .kind(.aligned) }, "'yaw'")
+        assertRefused({ $0.privateClasses = 100; $0.attack.auxiliary = .kind(.generic) }, "every class is private")
 
         let wrongShape = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-wrong-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: wrongShape) }

@@ -6,13 +6,8 @@ import XCTest
 /// A session trains on its own thread and takes commands between steps.
 final class LabSessionTests: XCTestCase {
     private func tinyConfig() -> ExperimentConfig {
-        var config = ExperimentConfig()
-        config.privateClasses = 6
-        config.width = 4
-        config.epochsClassifier = 2
-        config.epochsInversion = 2
-        config.syntheticPhotos = 10
-        config.truncation = "3"
+        var config = LabTests.tinyConfig()
+        config.attack.victimRelease = .topK(3)
         return config
     }
 
@@ -29,10 +24,13 @@ final class LabSessionTests: XCTestCase {
         for row in 0..<4 { XCTAssertEqual((0..<6).filter { first.vectors[row * 6 + $0] > 0 }.count, 3) }
 
         // Changing the victims' k re-renders without training (the unaligned model is reused).
-        session.switchInversion(auxiliary: "generic", trainTruncation: "all")
+        var unaligned = session.currentAttack
+        unaligned.trainingRelease = .fixed(.full)
+        session.changeAttack(unaligned)
         session.waitUntilSettled(timeout: 120)
         _ = session.takeEvents()
-        session.setVictimPolicy(.topK(1))
+        unaligned.victimRelease = .topK(1)
+        session.changeAttack(unaligned)
         XCTAssertEqual(session.waitUntilSettled(timeout: 60), .ready)
         XCTAssertFalse(session.takeEvents().contains { if case .step = $0 { true } else { false } }, "no training for a new victim k")
         let second = try XCTUnwrap(session.currentVictims)
@@ -74,7 +72,9 @@ final class LabSessionTests: XCTestCase {
         XCTAssertEqual(session.currentState, .training)
         XCTAssertEqual(try XCTUnwrap(session.currentVictims).reconstructions.shape, [2, 1, 32, 32])
         // A new victim k re-renders during training, without waiting for it to end.
-        session.setVictimPolicy(.topK(1))
+        var release = session.currentAttack
+        release.victimRelease = .topK(1)
+        session.changeAttack(release)
         let rerendered = Date().addingTimeInterval(60)
         while session.currentVictims?.policy != .topK(1) && Date() < rerendered { Thread.sleep(forTimeInterval: 0.05) }
         XCTAssertEqual(session.currentVictims?.policy, .topK(1))

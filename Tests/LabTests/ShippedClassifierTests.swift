@@ -13,8 +13,8 @@ final class ShippedClassifierTests: XCTestCase {
 
     func testOnlyTheClassifiersOwnSettingsDecide() {
         var attack = ExperimentConfig()
-        attack.truncation = "3"
-        attack.aux = "distinct"
+        attack.attack.victimRelease = .topK(3)
+        attack.attack.auxiliary = .kind(.distinct)
         XCTAssertNotNil(attack.shippedClassifier)
         for change in [{ (config: inout ExperimentConfig) in config.seed = 7 }, { $0.width = 16 }, { $0.privateClasses = 20 },
                        { $0.epochsClassifier = 5 }] {

@@ -77,3 +77,22 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(buffer.line(3), "└────────┘")
     }
 }
+
+/// Probabilities read the same everywhere: small confidences never look large.
+final class ProbabilityTextTests: XCTestCase {
+    func testFixedDecimalsDownToOneInTenThousandThenScientific() {
+        XCTAssertEqual(ProbabilityText.format(1), "1.0000")
+        XCTAssertEqual(ProbabilityText.format(0.5), "0.5000")
+        XCTAssertEqual(ProbabilityText.format(1e-4), "0.0001")
+        XCTAssertEqual(ProbabilityText.format(5.7e-05), "5.7e-05")
+        XCTAssertEqual(ProbabilityText.format(1e-12), "1.0e-12")
+        XCTAssertEqual(ProbabilityText.format(0), "0")
+    }
+
+    func testTheReleasedVectorBarsUseIt() {
+        var buffer = CellBuffer(width: 40, height: 3)
+        BarList(title: "vector", entries: [("a", 0.9999), ("b", 5.7489e-05)]).draw(into: &buffer, at: Rect(x: 0, y: 0, width: 40, height: 3))
+        XCTAssert(buffer.text.contains("5.7e-05"), buffer.text)
+        XCTAssertFalse(buffer.text.contains("5.7489"), buffer.text)
+    }
+}

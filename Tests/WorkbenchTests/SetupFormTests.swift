@@ -29,7 +29,7 @@ final class SetupFormTests: XCTestCase {
 
         var release = form(.victimRelease)
         try release.step(forward: false)
-        XCTAssertEqual(release.config.truncation, "10", "before all comes top-10")
+        XCTAssertEqual(release.config.attack.victimRelease, .topK(10), "before all comes top-10")
 
         var classes = form(.privateClasses)
         try classes.set(typed: "2")
@@ -45,7 +45,7 @@ final class SetupFormTests: XCTestCase {
         var release = form(.victimRelease)
         XCTAssertThrowsError(try release.set(typed: "top3")) { XCTAssert("\($0)".contains("victims' release 'top3'")) }
         XCTAssertNoThrow(try release.set(typed: "noise:0.1"))
-        XCTAssertEqual(release.config.truncation, "noise:0.1")
+        XCTAssertEqual(release.config.attack.victimRelease, .noise(standardDeviation: 0.1))
         var size = form(.size)
         XCTAssertThrowsError(try size.set(typed: "48")) { XCTAssert("\($0)".contains("image size must be 32 or 64")) }
         var preset = form(.preset)

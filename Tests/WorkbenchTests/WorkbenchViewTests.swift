@@ -119,7 +119,7 @@ final class WorkbenchViewTests: XCTestCase {
 
     func testTrainedModelsOpenWithoutTraining() throws {
         var config = tinyConfig()
-        config.trainTruncation = "all"
+        config.attack.trainingRelease = .fixed(.full)
         let trained = try settledApp(WorkbenchLaunch(config: config, presetName: "classroom-faces"))
         trained.session.save(to: output)
         settle(trained)
@@ -140,5 +140,25 @@ final class WorkbenchViewTests: XCTestCase {
         var wrongShape = launch
         wrongShape.config.width = 8
         XCTAssertThrowsError(try wrongShape.startSession()) { XCTAssert("\($0)".contains("--classifier"), "\($0)") }
+    }
+
+    func testDrawingOverheadEndsWhenTrainingEndsBeforeItsFirstStep() throws {
+        var stopped = tinyConfig()
+        stopped.epochsClassifier = 0
+        stopped.epochsInversion = 0
+        let config = stopped
+        let finished = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome = "still measuring"
+        Thread {
+            do {
+                _ = try DrawingOverhead.measure(config, seconds: 1)
+                outcome = "measured"
+            } catch {
+                outcome = "\(error)"
+            }
+            finished.signal()
+        }.start()
+        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "the measurement must not wait forever")
+        XCTAssert(outcome.contains("ended before it could be timed"), outcome)
     }
 }

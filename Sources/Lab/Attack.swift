@@ -1,0 +1,74 @@
+import Datasets
+import NeuralNet
+
+/// What an attack may use of the target classifier.
+public enum TargetAccess {
+    /// Only the prediction service: vectors released under its policy, counted as queries.
+    case blackBox(ReleaseAPI)
+    /// The model itself, its gradients included (white-box attacks also keep the service for released vectors).
+    case whiteBox(Sequential, ReleaseAPI)
+
+    /// The service, which every attack may query.
+    public var api: ReleaseAPI {
+        switch self {
+        case .blackBox(let api), .whiteBox(_, let api): api
+        }
+    }
+}
+
+/// How much an attack may spend preparing: passes over its data (training-based attacks) and images per batch.
+public struct AttackBudget: Sendable, Equatable {
+    public var epochs: Int
+    public var batch: Int
+
+    public init(epochs: Int, batch: Int) {
+        self.epochs = epochs
+        self.batch = batch
+    }
+}
+
+/// What an attack is given: access to the target, the attacker's background knowledge and a budget, and where it
+/// reports. Throwing from `observe`, `checkpoint` or `epochEnded` cancels the attack.
+public struct AttackContext {
+    public let target: TargetAccess
+    /// The attacker's auxiliary images.
+    public let auxiliary: ImageSet
+    /// Where the auxiliary images came from, for reports.
+    public let auxiliarySource: AuxiliarySource
+    public let budget: AttackBudget
+    /// Seeds the attack's own random choices (batch order, restarts), so a result does not depend on what ran before.
+    public let seed: UInt64
+    /// Told of stages and optimisation steps.
+    public let observe: (LabEvent) throws -> Void
+    /// Called between any two batches of querying or decoding, so that a cancel is honoured within one batch.
+    public let checkpoint: () throws -> Void
+    /// Called after each epoch of preparation with its mean loss: the experiment evaluates and records it there.
+    public let epochEnded: (_ epoch: Int, _ loss: Float) throws -> Void
+
+    public init(target: TargetAccess, auxiliary: ImageSet, auxiliarySource: AuxiliarySource, budget: AttackBudget,
+                seed: UInt64, observe: @escaping (LabEvent) throws -> Void, checkpoint: @escaping () throws -> Void = {},
+                epochEnded: @escaping (Int, Float) throws -> Void = { _, _ in }) {
+        self.target = target
+        self.auxiliary = auxiliary
+        self.auxiliarySource = auxiliarySource
+        self.budget = budget
+        self.seed = seed
+        self.observe = observe
+        self.checkpoint = checkpoint
+        self.epochEnded = epochEnded
+    }
+}
+
+/// A model-inversion attack: prepared once against a target within a budget, then asked for reconstructions of
+/// victims or of whole classes. The paper's training-based inversion is one; optimisation attacks are others.
+public protocol Attack: AnyObject {
+    /// A short name for tables and the screen.
+    var name: String { get }
+    /// Trains or otherwise prepares the attack, reporting through the context.
+    func prepare(_ context: AttackContext) throws
+    /// Reconstructions `[n, 1, size, size]` of images `indices` of `victims`, whose vectors the service releases
+    /// under `release`.
+    func reconstruct(victims: ImageSet, indices: [Int], release: ReleasePolicy, context: AttackContext) throws -> Tensor
+    /// One image `[n, 1, size, size]` for each of `classes`: what the attack reveals of a class as a whole.
+    func reconstruct(classes: [Int], context: AttackContext) throws -> Tensor
+}

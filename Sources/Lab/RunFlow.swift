@@ -1,0 +1,69 @@
+import Foundation
+
+/// The `run` flow: train (or load) the target, prepare the configured attack, evaluate it on the victims,
+/// optionally the joint attack beside it, and write the run folder.
+public enum RunFlow {
+    /// Runs `config` end to end; `classifierFile` loads the target instead of training it, `jointWeight` adds the
+    /// malicious developer's joint training, `folder` receives the run folder. `describe` is told what was loaded
+    /// before training starts.
+    public static func run(_ config: ExperimentConfig, classifierFile: URL?, jointWeight: Float?, folder: RunFolder?,
+                           observe: @escaping (LabEvent) throws -> Void,
+                           describe: (Experiment) -> Void = { _ in }) throws -> RunReport {
+        let started = Date()
+        let lab = try Experiment(config, classifierFile: classifierFile, runFolder: folder, observe: observe)
+        describe(lab)
+        try folder?.saveConfig(config)
+        if classifierFile == nil { try lab.trainClassifier() }
+        let trainAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTrain)
+        let testAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTest)
+        let attack = try lab.inversion(for: config.attack, checkpoints: true)
+        let (mseTrain, mseTest) = try lab.finalVictimErrors(config.attack)
+        let joint = try jointWeight.map { weight in
+            let result = try lab.jointAttack(weight: weight, epochs: config.epochsClassifier, policy: config.attack.victimRelease)
+            return RunReport.Joint(weight: weight, testAccuracy: result.testAccuracy, mseVictimTrain: result.train,
+                                   mseVictimTest: result.test)
+        }
+        try folder.map { try lab.writeRun(to: $0, attack: attack, settings: config.attack) }
+        return RunReport(
+            classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy),
+            inversion: .init(aux: config.attack.auxiliary.text, kTrain: config.attack.trainingPolicy.text,
+                             kVictim: config.attack.victimRelease.text, mseVictimTrain: mseTrain, mseVictimTest: mseTest),
+            joint: joint, queries: lab.api.queries, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// What `run` reports, printed as JSON by `run --json`.
+public struct RunReport: Codable, Sendable {
+    public struct Classifier: Codable, Sendable {
+        public let trainAccuracy: Double
+        public let testAccuracy: Double
+        enum CodingKeys: String, CodingKey { case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy" }
+    }
+
+    public struct Inversion: Codable, Sendable {
+        public let aux: String
+        public let kTrain: String
+        public let kVictim: String
+        public let mseVictimTrain: Double
+        public let mseVictimTest: Double
+        enum CodingKeys: String, CodingKey {
+            case aux, kTrain = "k_train", kVictim = "k_victim", mseVictimTrain = "mse_victim_train", mseVictimTest = "mse_victim_test"
+        }
+    }
+
+    public struct Joint: Codable, Sendable {
+        public let weight: Float
+        public let testAccuracy: Double
+        public let mseVictimTrain: Double
+        public let mseVictimTest: Double
+        enum CodingKeys: String, CodingKey {
+            case weight, testAccuracy = "test_accuracy", mseVictimTrain = "mse_victim_train", mseVictimTest = "mse_victim_test"
+        }
+    }
+
+    public let classifier: Classifier
+    public let inversion: Inversion
+    public let joint: Joint?
+    public let queries: Int
+    public let seconds: Double
+}
