@@ -7,6 +7,9 @@ struct ConvolutionGeometry {
     let kernel: Int
     let stride: Int
     let padding: Int
+    /// Whether `imageToColumns` and `addColumnsToImage` may take the phase-split path where it applies; the plain
+    /// reference engines turn it off.
+    var mayUsePhases = true
 
     var outputHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
     var outputWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
@@ -19,8 +22,11 @@ struct ConvolutionGeometry {
     @inline(__always)
     private func validColumns(kernelColumn: Int) -> (lower: Int, upper: Int) {
         let offset = padding - kernelColumn
-        let lower = offset > 0 ? (offset + stride - 1) / stride : 0
-        let upper = min(outputWidth, (width - 1 + offset) / stride + 1)
+        // Both ends stay within the row even where the kernel column lies wholly in the padding of an image narrower
+        // than the kernel; integer division would round a negative quotient for the last valid column up to zero.
+        let lower = offset > 0 ? min(outputWidth, (offset + stride - 1) / stride) : 0
+        let last = width - 1 + offset
+        let upper = last < 0 ? 0 : min(outputWidth, last / stride + 1)
         return (lower, max(lower, upper))
     }
 

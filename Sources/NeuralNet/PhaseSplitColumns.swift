@@ -20,7 +20,8 @@ enum StrideTwoTaps {
 extension ConvolutionGeometry {
     /// Whether this convolution takes the phase-split path.
     var splitsIntoPhases: Bool {
-        kernel == 4 && stride == 2 && padding == 1 && height % 2 == 0 && width % 2 == 0 && height > 0 && width > 0
+        mayUsePhases && kernel == 4 && stride == 2 && padding == 1
+            && height % 2 == 0 && width % 2 == 0 && height > 0 && width > 0
     }
 
     /// The phase planes' size: the output's, with a border of one zero (or discarded) value around it.

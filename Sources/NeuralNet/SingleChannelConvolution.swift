@@ -3,7 +3,7 @@ import Foundation
 /// The 3x3, stride 1, padding 1 convolution of single-channel images (the classifier's first layer), computed
 /// directly with vector multiply-adds. With one input channel im2col gives GEMMs only 9 deep, where BLAS reaches a
 /// small fraction of its speed and the column matrix costs nine copies of the input.
-struct SingleChannelConvolution {
+struct SingleChannelConvolution: ConvolutionEngine {
     let outChannels: Int
 
     /// Eight lanes: one AVX register.

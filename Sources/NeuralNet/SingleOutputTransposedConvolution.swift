@@ -8,7 +8,7 @@ import Foundation
 /// Output phase (a, b) = (row, column) parity is a 2x2 correlation of the input:
 /// y[2i+a][2j+b] = bias + Σ_{c,t,u} x[c][i+a-1+t][j+b-1+u] · w[c][3-a-2t][3-b-2u]. Vectors run along a row: eight
 /// input columns give sixteen output columns, the two column phases interleaved.
-struct SingleOutputTransposedConvolution {
+struct SingleOutputTransposedConvolution: ConvolutionEngine {
     let inChannels: Int
 
     /// Eight lanes: one AVX register.
@@ -50,8 +50,9 @@ struct SingleOutputTransposedConvolution {
     }
 
     /// output `[N, 1, 2H, 2W]` from input `[N, in, H, W]`, weight `[in, 1, 4, 4]` and bias `[1]`.
-    func forward(input: Tensor, weight: Tensor, bias: Float, output: Tensor) {
+    func forward(input: Tensor, weight: Tensor, bias: Tensor, output: Tensor) {
         let shape = Geometry(height: input.shape[2], width: input.shape[3])
+        let bias = bias[0]
         let inChannels = inChannels
         let (source, destination, weights) = (input.pointer, output.pointer, weight.pointer)
         TransformLoops.forEachPlane(images: input.shape[0], channels: 1, scratchSize: inChannels * shape.paddedSize) {
@@ -93,12 +94,14 @@ struct SingleOutputTransposedConvolution {
         }
     }
 
-    /// Adds the weight gradient to `weightGradient` and, when `inputGradient` is given, writes the input gradient
-    /// there (the bias gradient is the layer's). The input gradient is the stride-2 correlation
+    /// Adds the weight and bias gradients to `weightGradient` and `biasGradient` and, when `inputGradient` is
+    /// given, writes the input gradient there. The input gradient is the stride-2 correlation
     /// dx[c][i][j] = Σ_{ky,kx} dy[2i+ky-1][2j+kx-1] · w[c][ky][kx]; splitting dy into its four phase planes makes
     /// every tap a unit-stride read.
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, inputGradient: Tensor?) {
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+                  inputGradient: Tensor?) {
         let (batch, shape) = (input.shape[0], Geometry(height: input.shape[2], width: input.shape[3]))
+        addBiasGradient(outputGradient, images: batch, channels: 1, pixels: 4 * shape.pixels, into: biasGradient)
         let inChannels = inChannels
         let inputPlanes = inChannels * shape.height * shape.vectorWidth
         let sums = inChannels * 16

@@ -8,7 +8,7 @@
 ///
 /// Buffers (reused between calls): U `[36, out, in]` transformed weights, V `[36, in, tiles]` transformed input
 /// tiles, M `[36, out, tiles]` products (their gradients in backward), dU `[36, out, in]`.
-final class WinogradConvolution {
+final class WinogradConvolution: ConvolutionEngine {
     /// Below this many input channels the GEMMs are too thin for the transforms to pay off.
     static let minimumInChannels = 2
     let inChannels: Int
@@ -182,11 +182,14 @@ final class WinogradConvolution {
 
     // MARK: - Backward
 
-    /// Adds the weight gradient into `weightGradient` and, when asked, writes the input gradient. `input` is the
-    /// forward's input; the bias gradient is left to the caller.
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, inputGradient: Tensor?) {
+    /// Adds the weight and bias gradients into `weightGradient` and `biasGradient` and, when asked, writes the input
+    /// gradient. `input` is the forward's input.
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+                  inputGradient: Tensor?) {
         let shape = tiling(input)
         let batch = input.shape[0]
+        addBiasGradient(outputGradient, images: batch, channels: outChannels,
+                        pixels: shape.outputHeight * shape.outputWidth, into: biasGradient)
         transformWeights(weight)
         transformedWeightGradients.resize([36, outChannels, inChannels])
         transformedWeightGradients.fill(0)

@@ -1,11 +1,14 @@
 /// The backward pass of the F(4x4, 2x2) upsampling: the forward's transforms run adjoint, dM = A dY Aᵀ,
 /// dU = dM Vᵀ, dV = Uᵀ dM, dd = B dV Bᵀ, dg = Gᵀ dU G, for each of the four output phases, eight tiles per vector.
 extension WinogradUpsampling {
-    /// Adds the weight gradient into `weightGradient` and, when asked, writes the input gradient. `input` is the
-    /// forward's input; the bias gradient is left to the caller.
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, inputGradient: Tensor?) {
+    /// Adds the weight and bias gradients into `weightGradient` and `biasGradient` and, when asked, writes the input
+    /// gradient. `input` is the forward's input.
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+                  inputGradient: Tensor?) {
         let shape = Tiling(height: input.shape[2], width: input.shape[3])
         let batch = input.shape[0]
+        addBiasGradient(outputGradient, images: batch, channels: outChannels,
+                        pixels: shape.outputHeight * shape.outputWidth, into: biasGradient)
         transformWeights(weight)
         let weightGradients = transformedWeightGradients
         weightGradients.resize([100, outChannels, inChannels])

@@ -16,7 +16,7 @@
 /// Point p = phase * 25 + j * 5 + k, phase = 2a + b. Buffers: U `[100, out, in]`, V `[100, in, columns]`,
 /// M `[100, out, columns]` (dU, dV and dM in the backward pass), where a chunk's tiles are padded to whole groups of
 /// eight (one per vector lane).
-final class WinogradUpsampling {
+final class WinogradUpsampling: ConvolutionEngine {
     typealias Lanes = SIMD8<Float>
     /// With fewer channels on either side the transforms cost more than the multiplications they save.
     static let minimumChannels = 16
