@@ -7,7 +7,7 @@ import Foundation
 public final class PredictionEncoding: Layer {
     public let classes: Int
     /// How many of the largest entries survive (the truncation k); `classes` keeps all.
-    public var keep: Int
+    public let keep: Int
     /// The constant c added to the logarithms (the authors use 50).
     public let offset: Float
     /// The floor the logarithm is clamped to.
@@ -36,9 +36,6 @@ public final class PredictionEncoding: Layer {
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
         guard input.shape.count == 2, input.shape[1] == classes else {
             throw ShapeError(layer: description, expected: "[N, \(classes)]", actual: input.shape)
-        }
-        guard keep >= 1 && keep <= classes else {
-            throw ShapeError(layer: description, expected: "a truncation between 1 and \(classes)", actual: [keep])
         }
         self.input = input
         let rows = input.shape[0]

@@ -35,8 +35,10 @@ extension WorkbenchApp {
 
     /// The inversion model's image for a one-hot vector of each class.
     func drawClassInference(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
-        let inside = Panel("Class inference: a top-1 decoder's image for each class's one-hot vector").draw(into: &buffer, at: rect)
-        guard let classImages = session.currentClassImages else {
+        let classImages = session.currentClassImages
+        let title = "Class inference" + (classImages.map { " (\($0.auxiliary))" } ?? "")
+        let inside = Panel(title + ": a top-1 decoder's image for each class's one-hot vector").draw(into: &buffer, at: rect)
+        guard let classImages else {
             buffer.write("training the attacker's top-1 decoder, which class inference needs…", x: inside.x, y: inside.y,
                          limit: inside.x + inside.width)
             return
