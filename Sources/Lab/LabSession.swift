@@ -35,7 +35,7 @@ public final class LabSession: @unchecked Sendable {
     /// only on the session thread).
     private var rendered: (model: TrainingBasedInversion, release: ReleasePolicy)?
     private let experiment: Experiment
-    /// How many victims of the test split are shown.
+    /// How many victims of the test split are shown: the first ones.
     public let victimCount: Int
     /// The release and attacker settings in force: the experiment's, with the live changes made since.
     private var attack: AttackSettings
@@ -43,8 +43,9 @@ public final class LabSession: @unchecked Sendable {
     /// Takes over a prepared experiment (data loaded, settings checked) and starts on a new thread at once: trains
     /// the classifier when `trainClassifier` (otherwise it was loaded), then the inversion model, unless one was
     /// adopted. The session becomes the experiment's observer.
-    public init(_ lab: Experiment, trainClassifier: Bool, victimCount: Int = 8) {
-        self.victimCount = victimCount
+    /// `victimCount` limits the victims shown (all of the test split by default).
+    public init(_ lab: Experiment, trainClassifier: Bool, victimCount: Int? = nil) {
+        self.victimCount = min(victimCount ?? lab.split.classifierTest.count, lab.split.classifierTest.count)
         experiment = lab
         attack = lab.config.attack
         lab.observe = { [unowned self] event in try self.report(event) }
@@ -57,7 +58,7 @@ public final class LabSession: @unchecked Sendable {
 
     /// Loads the data of `config` on the calling thread (so bad settings throw here, before anything starts), then
     /// starts as `init(_:trainClassifier:victimCount:)` does.
-    public convenience init(_ config: ExperimentConfig, classifierFile: URL? = nil, victimCount: Int = 8) throws {
+    public convenience init(_ config: ExperimentConfig, classifierFile: URL? = nil, victimCount: Int? = nil) throws {
         self.init(try Experiment(config, classifierFile: classifierFile), trainClassifier: classifierFile == nil,
                   victimCount: victimCount)
     }

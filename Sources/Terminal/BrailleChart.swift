@@ -1,6 +1,8 @@
 import Foundation
 
-/// A line chart drawn in braille dots (2 x 4 dots a cell) with a y-axis label at top and bottom and a legend.
+/// A line chart drawn in braille dots (2 x 4 dots a cell) with a y-axis label at top and bottom and a legend that
+/// gives each series' latest value. With `logScale`, positive values spanning a decade or more are plotted on a
+/// logarithmic axis (the labels stay in the values' own units).
 public struct BrailleChart {
     /// One line: a name for the legend, the values (oldest first) and its colour.
     public struct Series {
@@ -17,10 +19,17 @@ public struct BrailleChart {
 
     public let title: String
     public let series: [Series]
+    public let logScale: Bool
 
-    public init(title: String, series: [Series]) {
+    public init(title: String, series: [Series], logScale: Bool = false) {
         self.title = title
         self.series = series
+        self.logScale = logScale
+    }
+
+    /// Whether the axis is logarithmic for values from `low` to `high`: asked for, all positive, a decade or more.
+    static func usesLogarithm(_ asked: Bool, low: Double, high: Double) -> Bool {
+        asked && low > 0 && high / low >= 10
     }
 
     /// The bit of a braille cell for dot column `dx` (0-1) and row `dy` (0-3).
@@ -28,25 +37,42 @@ public struct BrailleChart {
         dy == 3 ? (dx == 0 ? 0x40 : 0x80) : UInt32(1 << (dy + 3 * dx))
     }
 
+    /// Draws the chart. A chart of one series prints its latest value beside the title and needs no legend row.
     public func draw(into buffer: inout CellBuffer, at rect: Rect) {
-        guard rect.width >= 12, rect.height >= 4 else { return }
+        let single = series.count == 1
+        guard rect.width >= 12, rect.height >= (single ? 3 : 4) else { return }
         buffer.write(title, x: rect.x, y: rect.y, style: Style(bold: true), limit: rect.x + rect.width)
+        var titleEnd = rect.x + title.count
         let finite = series.flatMap(\.values).filter(\.isFinite)
-        let legendY = rect.y + rect.height - 1
-        var legendX = rect.x
-        for line in series {
-            let label = "━ \(line.name) "
-            buffer.write(label, x: legendX, y: legendY, style: Style(foreground: line.colour), limit: rect.x + rect.width)
-            legendX += label.unicodeScalars.count
+        func latest(_ line: Series) -> String { line.values.last(where: \.isFinite).map { " " + BrailleChart.format($0) } ?? "" }
+        if single {
+            let text = latest(series[0])
+            buffer.write(text, x: titleEnd, y: rect.y, style: Style(foreground: series[0].colour, bold: true), limit: rect.x + rect.width)
+            titleEnd += text.count
+        } else {
+            var legendX = rect.x
+            for line in series {
+                let label = "━ \(line.name)\(latest(line)) "
+                buffer.write(label, x: legendX, y: rect.y + rect.height - 1, style: Style(foreground: line.colour),
+                             limit: rect.x + rect.width)
+                legendX += label.unicodeScalars.count
+            }
         }
         guard let low = finite.min(), let high = finite.max() else {
             buffer.write("(no data yet)", x: rect.x, y: rect.y + 1, limit: rect.x + rect.width)
             return
         }
-        let span = high - low > 1e-12 ? high - low : 1
+        let logarithmic = BrailleChart.usesLogarithm(logScale, low: low, high: high)
+        let scale: (Double) -> Double = logarithmic ? { log10($0) } : { $0 }
+        if logarithmic {
+            buffer.write(" (log)", x: titleEnd, y: rect.y, style: Style(foreground: 244), limit: rect.x + rect.width)
+        }
+        let bottom = scale(low)
+        let span = scale(high) - bottom > 1e-12 ? scale(high) - bottom : 1
         let topLabel = BrailleChart.format(high), bottomLabel = BrailleChart.format(low)
         let axisWidth = max(topLabel.count, bottomLabel.count) + 1
-        let plot = Rect(x: rect.x + axisWidth, y: rect.y + 1, width: rect.width - axisWidth, height: rect.height - 2)
+        let plot = Rect(x: rect.x + axisWidth, y: rect.y + 1, width: rect.width - axisWidth,
+                        height: rect.height - (single ? 1 : 2))
         guard plot.width >= 2, plot.height >= 1 else { return }
         buffer.write(topLabel, x: rect.x, y: plot.y)
         buffer.write(bottomLabel, x: rect.x, y: plot.y + plot.height - 1)
@@ -58,7 +84,7 @@ public struct BrailleChart {
             var previous: (Int, Int)?
             for (position, value) in line.values.enumerated() where value.isFinite {
                 let x = line.values.count == 1 ? 0 : position * (dotsWide - 1) / (line.values.count - 1)
-                let y = dotsHigh - 1 - Int(((value - low) / span * Double(dotsHigh - 1)).rounded())
+                let y = dotsHigh - 1 - Int(((scale(value) - bottom) / span * Double(dotsHigh - 1)).rounded())
                 // Join consecutive points so the line has no gaps.
                 let (fromX, fromY) = previous ?? (x, y)
                 let steps = max(abs(x - fromX), abs(y - fromY), 1)

@@ -56,51 +56,33 @@ extension WorkbenchApp {
         }
     }
 
+    /// Curves and the released vector on the left, the gallery of victims and reconstructions on the right, as large
+    /// as the screen allows.
     private func drawDashboard(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
-        let leftWidth = max(30, rect.width * 2 / 5)
-        let curves = Rect(x: rect.x, y: rect.y, width: leftWidth, height: rect.height)
-        let chartHeight = curves.height / 2
-        drawClassifierCurves(into: &buffer, at: Rect(x: curves.x, y: curves.y, width: curves.width, height: chartHeight))
-        let inversionInside = Panel("Inversion").draw(into: &buffer, at: Rect(x: curves.x, y: curves.y + chartHeight, width: curves.width,
-                                                                        height: curves.height - chartHeight))
-        BrailleChart(title: "MSE", series: [
-            .init(name: "aux", values: record.inversionLoss, colour: 209),
-            .init(name: "victim train", values: record.victimTrainMSE, colour: 114),
-            .init(name: "victim test", values: record.victimTestMSE, colour: 81),
-        ]).draw(into: &buffer, at: inversionInside)
-
-        let right = Rect(x: rect.x + leftWidth, y: rect.y, width: rect.width - leftWidth, height: rect.height)
-        let galleryHeight = right.height * 3 / 5
-        let gallery = Panel("Victims (top) and reconstructions").draw(into: &buffer, at: Rect(x: right.x, y: right.y, width: right.width, height: galleryHeight))
-        let vectorPanel = Panel("Released vector").draw(into: &buffer, at: Rect(x: right.x, y: right.y + galleryHeight, width: right.width,
-                                                                          height: right.height - galleryHeight))
+        let leftWidth = max(30, rect.width * 34 / 100)
+        let vectorHeight = max(6, min(10, rect.height / 3))
+        let chartsHeight = rect.height - vectorHeight
+        // A loaded classifier has three lines to show; its curves' half goes to the inversion charts.
+        let loaded = record.classifierLoss.isEmpty && launch.classifierToLoad != nil
+        let classifierHeight = loaded ? min(5, chartsHeight / 2) : chartsHeight / 2
+        drawClassifierCurves(into: &buffer, at: Rect(x: rect.x, y: rect.y, width: leftWidth, height: classifierHeight))
+        drawInversionCurves(into: &buffer, at: Rect(x: rect.x, y: rect.y + classifierHeight, width: leftWidth,
+                                                    height: chartsHeight - classifierHeight))
+        let vectorPanel = Panel("Released vector").draw(into: &buffer, at: Rect(x: rect.x, y: rect.y + chartsHeight, width: leftWidth,
+                                                                              height: vectorHeight))
+        let galleryRect = Rect(x: rect.x + leftWidth, y: rect.y, width: rect.width - leftWidth, height: rect.height)
         guard let victims = session.currentVictims else {
-            buffer.write("training the classifier; faces appear when the attacker's model exists", x: gallery.x, y: gallery.y, limit: gallery.x + gallery.width)
+            let inside = Panel("Victims (top) and reconstructions").draw(into: &buffer, at: galleryRect)
+            buffer.write("training the classifier; faces appear when the attacker's model exists", x: inside.x, y: inside.y,
+                         limit: inside.x + inside.width)
             return
         }
-        buffer.write(String(format: "aux %@ · train %@ · victims %@ · MSE %.4f train, %.4f test", victims.auxiliary.text,
-                            victims.trainingPolicy.description, victims.policy.description, victims.mse.train, victims.mse.test),
-                     x: gallery.x, y: gallery.y, style: Style(foreground: 250), limit: gallery.x + gallery.width)
-        let count = victims.truths.count
-        let cellWidth = max(4, (gallery.width - 1) / max(count, 1))
-        let size = victims.truths.height
-        // Rows an image takes at this width, so reconstructions sit right under their victims.
-        let imageRows = GreyImageWidget(pixels: [], width: size, height: size)
-            .fittedSize(in: Rect(x: 0, y: 0, width: cellWidth - 1, height: max(2, (gallery.height - 2) / 2))).rows
-        for index in 0..<count {
-            let x = gallery.x + index * cellWidth
-            let box = Rect(x: x, y: gallery.y + 1, width: cellWidth - 1, height: imageRows)
-            GreyImageWidget(pixels: victims.truthPixels(index), width: size, height: size, ascii: !colourful).draw(into: &buffer, at: box)
-            GreyImageWidget(pixels: Array(victims.reconstructions.sample(index)), width: size, height: size, ascii: !colourful)
-                .draw(into: &buffer, at: Rect(x: x, y: box.y + imageRows, width: box.width, height: imageRows))
-            if index == selectedVictim {
-                buffer.write("▲", x: x + box.width / 2, y: min(gallery.y + gallery.height - 1, box.y + 2 * imageRows), style: Style(foreground: 81))
-            }
-        }
+        drawGallery(of: victims, into: &buffer, at: galleryRect, colourful: colourful)
         drawReleasedVector(of: victims, into: &buffer, at: vectorPanel)
     }
 
-    /// The classifier's loss and accuracy curves, or, for a loaded classifier, its measured accuracy.
+    /// Small multiples, each with its own axis: the loss (log scale where it spans decades) over the test accuracy,
+    /// or, for a loaded classifier, its measured accuracy.
     private func drawClassifierCurves(into buffer: inout CellBuffer, at rect: Rect) {
         let inside = Panel("Classifier").draw(into: &buffer, at: rect)
         if record.classifierLoss.isEmpty, let file = launch.classifierToLoad {
@@ -112,11 +94,30 @@ extension WorkbenchApp {
             }
             return
         }
-        BrailleChart(title: "loss / accuracy", series: [
-            .init(name: "loss", values: record.classifierLoss, colour: 209),
-            .init(name: "train acc", values: record.trainAccuracy, colour: 114),
-            .init(name: "test acc", values: record.testAccuracy, colour: 81),
-        ]).draw(into: &buffer, at: inside)
+        drawSmallMultiples([BrailleChart(title: "loss", series: [.init(name: "loss", values: record.classifierLoss, colour: 209)],
+                                         logScale: true),
+                            BrailleChart(title: "test accuracy",
+                                         series: [.init(name: "test", values: record.testAccuracy, colour: 81)])],
+                           into: &buffer, at: inside)
+    }
+
+    /// Small multiples: the victims' test MSE (what the attack achieves) over the auxiliary training MSE.
+    private func drawInversionCurves(into buffer: inout CellBuffer, at rect: Rect) {
+        let inside = Panel("Inversion").draw(into: &buffer, at: rect)
+        drawSmallMultiples([BrailleChart(title: "victim test MSE",
+                                         series: [.init(name: "victim test", values: record.victimTestMSE, colour: 81)]),
+                            BrailleChart(title: "auxiliary MSE", series: [.init(name: "aux", values: record.inversionLoss, colour: 209)],
+                                         logScale: true)],
+                           into: &buffer, at: inside)
+    }
+
+    /// Charts one above the other, each at least three rows; those that do not fit are left out, the first kept.
+    private func drawSmallMultiples(_ charts: [BrailleChart], into buffer: inout CellBuffer, at rect: Rect) {
+        let shown = max(1, min(charts.count, rect.height / 3))
+        for (index, chart) in charts.prefix(shown).enumerated() {
+            let top = rect.y + index * rect.height / shown
+            chart.draw(into: &buffer, at: Rect(x: rect.x, y: top, width: rect.width, height: rect.y + (index + 1) * rect.height / shown - top))
+        }
     }
 
     /// The selected victim's released vector as bars, largest first, as many as fit.

@@ -33,7 +33,8 @@ extension WorkbenchApp {
         drawReleasedVector(of: victims, into: &buffer, at: vectorPanel)
     }
 
-    /// The inversion model's image for a one-hot vector of each class.
+    /// A top-1 decoder's image for each class's one-hot vector, as large as the panel allows for ten or more at a
+    /// time, paged by ←→.
     func drawClassInference(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
         let classImages = session.currentClassImages
         let title = "Class inference" + (classImages.map { " (\($0.auxiliary))" } ?? "")
@@ -45,14 +46,15 @@ extension WorkbenchApp {
         }
         let images = classImages.images
         let (classes, size) = (images.shape[0], images.shape[2])
-        let cellWidth = max(5, min(size + 1, inside.width / min(classes, 10)))
-        let perRow = max(1, inside.width / cellWidth)
-        let cellHeight = max(3, (cellWidth - 1) / 2 + 1)
-        for index in 0..<classes {
-            let (row, column) = index.quotientAndRemainder(dividingBy: perRow)
-            let box = Rect(x: inside.x + column * cellWidth, y: inside.y + row * cellHeight, width: cellWidth - 1, height: cellHeight - 1)
-            guard box.y + box.height <= inside.y + inside.height else { break }
-            GreyImageWidget(pixels: Array(images.sample(index)), width: size, height: size, ascii: !colourful).draw(into: &buffer, at: box)
+        let layout = GalleryLayout.fit(width: inside.width, height: inside.height, imageSide: size, count: classes, stacked: 1,
+                                       minimumShown: min(classes, 10))
+        let page = layout.page(showing: selectedClass, of: classes)
+        for (position, index) in page.items.enumerated() {
+            let corner = layout.origin(of: position, from: (inside.x, inside.y))
+            GreyImageWidget(pixels: Array(images.sample(index)), width: size, height: size, ascii: !colourful)
+                .draw(into: &buffer, at: Rect(x: corner.x, y: corner.y, width: layout.side, height: layout.imageRows))
+            buffer.write((index == selectedClass ? "▲ " : "") + "\(index + 1)", x: corner.x, y: corner.y + layout.imageRows,
+                         style: Style(foreground: index == selectedClass ? 81 : 244), limit: corner.x + layout.side)
         }
     }
 }

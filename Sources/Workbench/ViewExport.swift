@@ -4,14 +4,15 @@ import Lab
 import NeuralNet
 
 extension WorkbenchApp {
-    /// Writes what the view shows as a PNG grid: victims over reconstructions, the sweep's rows under the victims,
-    /// or the class images. Returns the message to show.
+    /// Writes what the view shows as a PNG grid: the page's victims over their reconstructions, the sweep's rows
+    /// under the page's victims, or every class image. Returns the message to show.
     func exportView() -> String {
         guard let victims = session.currentVictims else { return "nothing to export before the attacker's model exists" }
         let size = victims.truths.height
+        let shown = shownVictims.isEmpty ? 0..<min(8, victims.truths.count) : shownVictims
         exports += 1
         let name: String
-        var grid = ImageGrid(imageHeight: size, imageWidth: size, columns: victims.truths.count)
+        var grid = ImageGrid(imageHeight: size, imageWidth: size, columns: shown.count)
         switch view {
         case .classInference:
             guard let classImages = session.currentClassImages?.images else { return "nothing to export before class inference is done" }
@@ -20,14 +21,14 @@ extension WorkbenchApp {
             for index in 0..<classImages.shape[0] { grid.append(floats: classImages.sample(index)) }
         case .sweep:
             name = "sweep"
-            for index in 0..<victims.truths.count { grid.append(victims.truths.image(index)) }
+            for index in shown { grid.append(victims.truths.image(index)) }
             for row in session.currentSweep {
-                for index in 0..<row.reconstructions.shape[0] { grid.append(floats: row.reconstructions.sample(index)) }
+                for index in shown { grid.append(floats: row.reconstructions.sample(index)) }
             }
         default:
             name = "victims"
-            for index in 0..<victims.truths.count { grid.append(victims.truths.image(index)) }
-            for index in 0..<victims.truths.count { grid.append(floats: victims.reconstructions.sample(index)) }
+            for index in shown { grid.append(victims.truths.image(index)) }
+            for index in shown { grid.append(floats: victims.reconstructions.sample(index)) }
         }
         let file = outputFolder.appendingPathComponent("view-\(exports)-\(name).png")
         do {

@@ -20,6 +20,8 @@ public final class WorkbenchApp {
     var previousView = View.dashboard
     var form: SetupForm
     var selectedVictim = 0
+    /// The class selected in the class-inference view.
+    var selectedClass = 0
     /// A line for the user beside the progress bar; it fades after `messageSeconds` unless a question waits.
     var message = "" { didSet { messageShownAt = Date() } }
     var messageShownAt = Date.distantPast
@@ -30,6 +32,8 @@ public final class WorkbenchApp {
     /// Where `s` saves the run folder and `e` exports views.
     let outputFolder: URL
     var exports = 0
+    /// The victims the gallery showed last, which `e` exports.
+    var shownVictims: Range<Int> = 0..<0
     /// A restart the setup asked for, with the fields that changed, waiting for the next frame to be drawn.
     var pendingRestart: (WorkbenchLaunch, [SetupForm.Field])?
 

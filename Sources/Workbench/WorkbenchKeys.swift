@@ -44,8 +44,13 @@ extension WorkbenchApp {
             session.changeAttack(attack)
             message = attack.trainingRelease == .likeVictims ? "training truncation: aligned with the victims'"
                 : "training truncation: full vectors (unaligned)"
-        case .left: selectedVictim = max(0, selectedVictim - 1)
-        case .right: selectedVictim = min(session.victimCount - 1, selectedVictim + 1)
+        case .left, .right:
+            let step = key == .right ? 1 : -1
+            if view == .classInference {
+                selectedClass = max(0, min(session.config.privateClasses - 1, selectedClass + step))
+            } else {
+                selectedVictim = max(0, min(session.victimCount - 1, selectedVictim + step))
+            }
         case .character("v"), .enter: toggle(.victim)
         case .character("w"):
             toggle(.sweep)

@@ -1,4 +1,5 @@
 @testable import Terminal
+import Foundation
 import XCTest
 
 /// Widgets rendered into a cell buffer, no terminal needed.
@@ -7,16 +8,65 @@ final class WidgetTests: XCTestCase {
         var buffer = CellBuffer(width: 20, height: 6)
         BrailleChart(title: "rise", series: [.init(name: "x", values: [0, 1, 2, 3], colour: 81)])
             .draw(into: &buffer, at: Rect(x: 0, y: 0, width: 20, height: 6))
-        XCTAssertEqual(buffer.line(0).trimmingCharacters(in: .whitespaces), "rise")
+        XCTAssertEqual(buffer.line(0).trimmingCharacters(in: .whitespaces), "rise 3.00", "one series: its latest value by the title")
+        XCTAssertEqual(buffer[5, 0].style.foreground, 81)
         XCTAssert(buffer.line(1).hasPrefix("3.00│"), buffer.line(1))
-        XCTAssert(buffer.line(4).hasPrefix("0   │"), buffer.line(4))
-        XCTAssert(buffer.line(5).hasPrefix("━ x"))
+        XCTAssert(buffer.line(5).hasPrefix("0   │"), buffer.line(5))
         // The line starts at the bottom left and ends at the top right.
-        XCTAssertEqual(buffer[5, 4].character, "⣀")
+        XCTAssertEqual(buffer[5, 5].character, "⣀")
         XCTAssertNotEqual(buffer[19, 1].character, " ")
-        XCTAssertEqual(buffer[19, 4].character, " ")
+        XCTAssertEqual(buffer[19, 5].character, " ")
         XCTAssertEqual(buffer[5, 1].character, " ")
-        XCTAssertEqual(buffer[10, 3].style.foreground, 81)
+        XCTAssertEqual(buffer[19, 1].style.foreground, 81)
+    }
+
+    func testSeveralSeriesGetALegendWithTheirLatestValues() {
+        var buffer = CellBuffer(width: 40, height: 6)
+        BrailleChart(title: "both", series: [.init(name: "a", values: [0.5, 0.25], colour: 81),
+                                             .init(name: "b", values: [1, 2], colour: 209)])
+            .draw(into: &buffer, at: Rect(x: 0, y: 0, width: 40, height: 6))
+        XCTAssert(buffer.line(5).hasPrefix("━ a 0.250 ━ b 2.00"), buffer.line(5))
+    }
+
+    func testLossesSpanningDecadesGoOnALogAxis() {
+        let falling = (0..<40).map { 3 * pow(0.85, Double($0)) }
+        var logarithmic = CellBuffer(width: 30, height: 8)
+        BrailleChart(title: "loss", series: [.init(name: "loss", values: falling, colour: 209)], logScale: true)
+            .draw(into: &logarithmic, at: Rect(x: 0, y: 0, width: 30, height: 8))
+        XCTAssert(logarithmic.line(0).contains("(log)"), logarithmic.line(0))
+        var linear = CellBuffer(width: 30, height: 8)
+        BrailleChart(title: "loss", series: [.init(name: "loss", values: falling, colour: 209)])
+            .draw(into: &linear, at: Rect(x: 0, y: 0, width: 30, height: 8))
+        XCTAssertFalse(linear.line(0).contains("(log)"))
+        // Geometric decay is a straight line on the log axis: the middle point sits near the middle row, where the
+        // linear axis puts it in the bottom rows.
+        func rowOfColumn(_ buffer: CellBuffer, _ x: Int) -> Int? { (1..<8).first { buffer[x, $0].character != " " } }
+        let middle = 6 + (30 - 6) / 2
+        XCTAssertEqual(Double(rowOfColumn(logarithmic, middle) ?? 0), 4, accuracy: 1)
+        XCTAssertGreaterThanOrEqual(rowOfColumn(linear, middle) ?? 0, 6)
+        XCTAssertTrue(BrailleChart.usesLogarithm(true, low: 0.1, high: 1))
+        XCTAssertFalse(BrailleChart.usesLogarithm(true, low: 0.2, high: 1), "less than a decade stays linear")
+        XCTAssertFalse(BrailleChart.usesLogarithm(true, low: 0, high: 1), "zero has no logarithm")
+    }
+
+    func testGalleryFacesAreAsLargeAsTheMinimumCountAllows() {
+        // A wide, short panel: full 32 px faces would fit one band of one pair; three pairs fit at 20 px.
+        let wide = GalleryLayout.fit(width: 64, height: 24, imageSide: 32, count: 40, stacked: 2, minimumShown: 3)
+        XCTAssertEqual([wide.side, wide.columns, wide.bands], [20, 3, 1])
+        // Room for three full-resolution pairs: no shrinking, and never beyond the images' own resolution.
+        let large = GalleryLayout.fit(width: 104, height: 42, imageSide: 32, count: 40, stacked: 2, minimumShown: 3)
+        XCTAssertEqual([large.side, large.columns, large.bands], [32, 3, 1])
+        // Fewer items than the minimum: the largest face that shows them all.
+        let two = GalleryLayout.fit(width: 64, height: 24, imageSide: 32, count: 2, stacked: 2, minimumShown: 3)
+        XCTAssertEqual(two.side, 22)
+        // Pages: item 7 of 20 at 3 a page is on page 2, which holds items 6, 7 and 8.
+        let page = wide.page(showing: 7, of: 20)
+        XCTAssertEqual(page.number, 2)
+        XCTAssertEqual(page.items, 6..<9)
+        XCTAssertEqual(wide.page(showing: 19, of: 20).items, 18..<20)
+        XCTAssertEqual(wide.origin(of: 2, from: (10, 5)).x, 10 + 2 * 21)
+        let tiny = GalleryLayout.fit(width: 3, height: 2, imageSide: 32, count: 5, stacked: 2, minimumShown: 3)
+        XCTAssertEqual(tiny.side, 2, "at the smallest side, whatever fits")
     }
 
     func testBrailleDotBitsFollowTheUnicodeLayout() {

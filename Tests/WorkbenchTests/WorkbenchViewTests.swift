@@ -60,11 +60,12 @@ final class WorkbenchViewTests: XCTestCase {
         _ = app.handle(.right)
         _ = app.handle(.character("v"))
         let zoom = screen(app)
-        XCTAssert(zoom.contains("Victim 2 of 8 · MSE 0."), zoom)
+        let victims = try XCTUnwrap(app.session.currentVictims).truths.count
+        XCTAssert(zoom.contains("Victim 2 of \(victims) · MSE 0."), zoom)
         XCTAssert(zoom.contains("reconstruction"))
         XCTAssert(zoom.contains("victim 2 (person"), "the released vector is the selected victim's")
         _ = app.handle(.escape)
-        XCTAssert(screen(app).contains("Victims (top) and reconstructions"))
+        XCTAssert(screen(app).contains("of \(victims) (top), reconstructions"))
     }
 
     func testSetupRestartsWithNewSettingsAndKeepsTheSessionOnBadOnes() throws {
@@ -160,5 +161,50 @@ final class WorkbenchViewTests: XCTestCase {
         }.start()
         XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "the measurement must not wait forever")
         XCTAssert(outcome.contains("ended before it could be timed"), outcome)
+    }
+
+    /// The widest run of half-block cells in a frame: the side of the largest face drawn.
+    private func faceSide(_ buffer: CellBuffer) -> Int {
+        var widest = 0
+        for line in buffer.text.split(separator: "\n") {
+            var run = 0
+            for character in line {
+                run = character == "▀" ? run + 1 : 0
+                widest = max(widest, run)
+            }
+        }
+        return widest
+    }
+
+    func testTheGalleryMakesFacesAsLargeAsTheScreenAllows() throws {
+        let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces"))
+        defer { app.session.cancel() }
+        let victims = try XCTUnwrap(app.session.currentVictims).truths.count
+        XCTAssertGreaterThan(victims, 8, "every test victim is shown, page by page")
+        for (width, height, side, shown) in [(80, 24, 14, 3), (100, 30, 20, 3), (160, 48, 32, 3)] {
+            let frame = app.frame(width: width, height: height, colourful: true)
+            XCTAssertEqual(faceSide(frame), side, "\(width) x \(height)")
+            XCTAssert(frame.text.contains("Victims 1-\(shown) of \(victims)"), "\(width) x \(height): \(frame.text)")
+        }
+        // ←→ page through all victims: the fourth is on the second page.
+        for _ in 0..<3 { _ = app.handle(.right) }
+        let paged = app.frame(width: 100, height: 30, colourful: true).text
+        XCTAssert(paged.contains("Victims 4-6 of \(victims)"), paged)
+        XCTAssert(paged.contains("▲ 4"), paged)
+        XCTAssertEqual(app.exportView(), "exported \(output.path)/view-1-victims.png")
+        XCTAssertEqual(app.shownVictims, 3..<6)
+    }
+
+    func testChartsPrintTheirLatestValues() throws {
+        let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces", retrain: true))
+        defer { app.session.cancel() }
+        let screen = app.frame(width: 100, height: 30, colourful: true).text
+        let testAccuracy = try XCTUnwrap(app.record.testAccuracy.last)
+        let victimTest = try XCTUnwrap(app.record.victimTestMSE.last)
+        XCTAssert(screen.contains("loss "), screen)
+        XCTAssert(screen.contains("test accuracy"), screen)
+        XCTAssert(screen.contains(String(format: "%.3f", testAccuracy)) || screen.contains(String(format: "%.2f", testAccuracy)), screen)
+        XCTAssert(screen.contains("victim test MSE"), screen)
+        XCTAssert(screen.contains(String(format: "%.3f", victimTest)), screen)
     }
 }

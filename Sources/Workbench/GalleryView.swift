@@ -1,0 +1,36 @@
+import Foundation
+import Lab
+import Terminal
+
+extension WorkbenchApp {
+    /// The fewest victims a gallery page shows before its faces may shrink further.
+    static let galleryMinimumShown = 3
+
+    /// Victims above their reconstructions, as large as the panel allows (see `GalleryLayout`), paged by ←→: the
+    /// page is the one holding the selected victim, marked under its pair.
+    func drawGallery(of victims: LabSession.Victims, into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
+        let count = victims.truths.count
+        let size = victims.truths.height
+        let probe = rect.inset(1)
+        let layout = GalleryLayout.fit(width: probe.width, height: probe.height - 1, imageSide: size, count: count, stacked: 2,
+                                       minimumShown: WorkbenchApp.galleryMinimumShown)
+        let page = layout.page(showing: selectedVictim, of: count)
+        let title = page.items.isEmpty ? "Victims (top) and reconstructions"
+            : "Victims \(page.items.lowerBound + 1)-\(page.items.upperBound) of \(count) (top), reconstructions · ←→"
+        let inside = Panel(title).draw(into: &buffer, at: rect)
+        buffer.write(String(format: "aux %@ · train %@ · victims %@ · MSE %.4f train, %.4f test", victims.auxiliary.text,
+                            victims.trainingPolicy.description, victims.policy.description, victims.mse.train, victims.mse.test),
+                     x: inside.x, y: inside.y, style: Style(foreground: 250), limit: inside.x + inside.width)
+        shownVictims = page.items
+        for (position, index) in page.items.enumerated() {
+            let corner = layout.origin(of: position, from: (inside.x, inside.y + 1))
+            let box = Rect(x: corner.x, y: corner.y, width: layout.side, height: layout.imageRows)
+            GreyImageWidget(pixels: victims.truthPixels(index), width: size, height: size, ascii: !colourful).draw(into: &buffer, at: box)
+            GreyImageWidget(pixels: Array(victims.reconstructions.sample(index)), width: size, height: size, ascii: !colourful)
+                .draw(into: &buffer, at: Rect(x: box.x, y: box.y + layout.imageRows, width: box.width, height: box.height))
+            let selected = index == selectedVictim
+            buffer.write((selected ? "▲ " : "") + "\(index + 1)", x: box.x, y: box.y + 2 * layout.imageRows,
+                         style: Style(foreground: selected ? 81 : 244, bold: selected), limit: box.x + box.width)
+        }
+    }
+}
