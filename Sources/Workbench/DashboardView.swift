@@ -60,7 +60,7 @@ extension WorkbenchApp {
     /// as the screen allows.
     private func drawDashboard(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
         let leftWidth = max(30, rect.width * 34 / 100)
-        let vectorHeight = max(6, min(10, rect.height / 3))
+        let vectorHeight = max(6, min(12, rect.height * 2 / 5))
         let chartsHeight = rect.height - vectorHeight
         // A loaded classifier has three lines to show; its curves' half goes to the inversion charts.
         let loaded = record.classifierLoss.isEmpty && launch.classifierToLoad != nil
@@ -68,7 +68,7 @@ extension WorkbenchApp {
         drawClassifierCurves(into: &buffer, at: Rect(x: rect.x, y: rect.y, width: leftWidth, height: classifierHeight))
         drawInversionCurves(into: &buffer, at: Rect(x: rect.x, y: rect.y + classifierHeight, width: leftWidth,
                                                     height: chartsHeight - classifierHeight))
-        let vectorPanel = Panel("Released vector").draw(into: &buffer, at: Rect(x: rect.x, y: rect.y + chartsHeight, width: leftWidth,
+        let vectorPanel = Panel("What the attacker sees").draw(into: &buffer, at: Rect(x: rect.x, y: rect.y + chartsHeight, width: leftWidth,
                                                                               height: vectorHeight))
         let galleryRect = Rect(x: rect.x + leftWidth, y: rect.y, width: rect.width - leftWidth, height: rect.height)
         guard let victims = session.currentVictims else {
@@ -127,7 +127,8 @@ extension WorkbenchApp {
         let values = (0..<classes).map { Double(victims.vectors[row * classes + $0]) }
         let shown = values.indices.sorted { values[$0] > values[$1] }.prefix(max(1, rect.height - 1))
         let names = victims.truths.classNames
-        BarList(title: "victim \(row + 1) (\(names?[victims.truths.labels?[row] ?? 0] ?? "")): what the attacker sees",
+        let label = victims.truths.labels?[row] ?? 0
+        BarList(title: "victim \(row + 1) (\(names?[label] ?? "class \(label)"))",
                 entries: shown.map { (names?[$0] ?? "class \($0)", values[$0]) }).draw(into: &buffer, at: rect)
     }
 }

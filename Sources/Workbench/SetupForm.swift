@@ -30,7 +30,7 @@ struct SetupForm {
         var hint: String {
             switch self {
             case .preset: "a whole set of settings from Assets/presets; ←→ loads the next one"
-            case .data: "synthetic-faces or a path: image folder, IDX, CSV, NPY/NPZ, CIFAR (Enter to type)"
+            case .data: "synthetic-faces, orl-faces (shipped), or a path: image folder, IDX, CSV, NPY/NPZ, CIFAR (Enter to type)"
             case .privateClasses: "the first N classes are the classifier's private people"
             case .auxiliary: "the attacker's background knowledge: same, generic, distinct, aligned, augmented or a path"
             case .victimRelease: "what the service releases: top-k, all, label, round:D, noise:S, threshold:T"
@@ -64,6 +64,8 @@ struct SetupForm {
                                                   .rounded(decimals: 2), .rounded(decimals: 1),
                                                   .noise(standardDeviation: 0.05), .threshold(0.1)]
     static let trainingChoices: [TrainingRelease] = [.likeVictims, .fixed(.full)]
+    /// The data sets ←→ steps through: the embedded faces and those that ship in Assets.
+    static let dataChoices = ["synthetic-faces"] + ExperimentConfig.shippedDataSets
     static let widthChoices = [4, 8, 16, 32, 64, 128]
     static let epochChoices = [0, 1, 2, 3, 5, 10, 15, 20, 30, 40, 60, 100, 200]
 
@@ -99,7 +101,7 @@ struct SetupForm {
             let name = SetupForm.cycle(presetName, through: presets, offset: offset)
             config = try ExperimentConfig.preset(named: name)
             presetName = name
-        case .data: break
+        case .data: config.data = SetupForm.cycle(config.data, through: SetupForm.dataChoices, offset: offset)
         case .privateClasses: config.privateClasses = max(2, config.privateClasses + offset)
         case .auxiliary:
             config.attack.auxiliary = SetupForm.cycle(config.attack.auxiliary, through: AuxiliarySource.kinds, offset: offset)

@@ -28,7 +28,7 @@ extension WorkbenchApp {
             .draw(into: &buffer, at: Rect(x: inside.x, y: inside.y + 1, width: half.width, height: half.height))
         GreyImageWidget(pixels: reconstruction, width: size, height: size, ascii: !colourful)
             .draw(into: &buffer, at: Rect(x: inside.x + fitted.columns + 2, y: inside.y + 1, width: half.width, height: half.height))
-        let vectorPanel = Panel("Released vector (\(victims.policy))")
+        let vectorPanel = Panel("What the attacker sees (\(victims.policy))")
             .draw(into: &buffer, at: Rect(x: rect.x + imagesWidth, y: rect.y, width: rect.width - imagesWidth, height: rect.height))
         drawReleasedVector(of: victims, into: &buffer, at: vectorPanel)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Lab
 
 /// `invertlab dataset`: loads a data set as a run would, describes the paper's split of it, and draws samples.
 struct DatasetCommand: ParsableCommand {
@@ -41,6 +42,10 @@ struct DatasetCommand: ParsableCommand {
     @Option(help: "Write a PNG grid of samples here: rows of 8, one row per class shown.")
     var grid: String?
 
+    @Option(help: ArgumentHelp("Write the preprocessed, labelled set into this folder as gzipped IDX files.",
+                               discussion: "The compact form Assets/datasets ships in; see make orl-assets."))
+    var exportIdx: String?
+
     func validate() throws {
         guard [32, 64].contains(size) else { throw ValidationError("--size must be 32 or 64, not \(size)") }
     }
@@ -50,12 +55,17 @@ struct DatasetCommand: ParsableCommand {
         options.seed = seed
         options.badImages = skipBadImages ? .skip : .fail
         options.frontalIdentities = privateClasses
-        var set = try DataSource(spec: data).load(options)
+        var set = try ExperimentConfig.dataSource(data).load(options)
         if minMaxScaling { set = ImageProcessing.minMaxScaled(set) }
         print("\(set.origin): \(set.count) images of \(size) x \(size)" + (set.labels != nil ? ", \(set.classCount) classes" : ", unlabelled"))
         if set.labels != nil {
             let split = try PaperSplit(set, privateClasses: privateClasses, seed: seed)
             print(split.summary)
+        }
+        if let exportIdx {
+            let folder = URL(fileURLWithPath: exportIdx)
+            try IDXWriter.write(set, to: folder, prefix: folder.lastPathComponent)
+            print("IDX files: \(exportIdx)")
         }
         guard let grid else { return }
         var picture = ImageGrid(imageHeight: size, imageWidth: size, columns: 8)

@@ -29,6 +29,25 @@ final class LoaderTests: TemporaryFolderTestCase {
         XCTAssertEqual(split.generic?.count, 200)
     }
 
+    func testTheShippedORLCopyHoldsTheOriginalsAt64Pixels() throws {
+        let originals = try DataSource.path(try DatasetFixtures.orl().path).load(DataSource.Options(size: 64))
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Assets/datasets/orl-faces")
+        let copy = try DataSource.path(shipped.path).load(DataSource.Options(size: 64))
+        XCTAssertEqual(copy.pixels, originals.pixels)
+        XCTAssertEqual(copy.labels, originals.labels)
+    }
+
+    func testIDXWriterRoundTrip() throws {
+        let set = ImageSet(height: 2, width: 2, pixels: (0..<12).map { UInt8($0 * 21) }, labels: [4, 0, 255], origin: "three")
+        try IDXWriter.write(set, to: folder, prefix: "small")
+        let read = try DataSource.path(folder.path).load(DataSource.Options(size: 2))
+        XCTAssertEqual(read.pixels, set.pixels)
+        XCTAssertEqual(read.labels, [4, 0, 255])
+        XCTAssertThrowsError(try IDXWriter.write(ImageSet(height: 1, width: 1, pixels: [0], origin: "unlabelled"), to: folder,
+                                                 prefix: "bad")) { XCTAssert("\($0)".contains("has no labels"), "\($0)") }
+    }
+
     func testIDXPlainAndGzipped() throws {
         var images: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2]
         images += [0, 255, 255, 0, 10, 10, 10, 10]

@@ -69,15 +69,24 @@ final class WorkbenchTests: XCTestCase {
     /// The lines of the released-vector panel that show a bar.
     private func bars(_ screen: String) -> Int {
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let start = lines.firstIndex(where: { $0.contains("what the attacker sees") }) else { return -1 }
+        guard let start = lines.firstIndex(where: { $0.contains("What the attacker sees") }) else { return -1 }
         return lines[(start + 1)...].prefix(while: { !$0.contains("└") }).filter { $0.contains("█") }.count
+    }
+
+    func testTheORLPresetShowsRealFacesWithNoDataOption() throws {
+        try start("--preset orl --epochs-inversion 2")
+        let shown = try waitFor("ORL faces") { $0.contains("What the attacker sees") && $0.contains("▀") && $0.contains("ready") }
+        XCTAssert(shown.contains("orl-classifier.safetensors"), shown)
+        XCTAssert(shown.contains("of 40 (top)"), "the 40 test victims of 20 people: \(shown)")
+        try tmux(["send-keys", "-t", session, "q"])
+        _ = try waitFor("the exit") { $0.contains("EXITED 0") }
     }
 
     func testFacesCurvesTruncationResizeAndQuit() throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-workbench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         try start("--private-classes 6 --width 4 --epochs-classifier 3 --epochs-inversion 3 --out \(output.path)")
-        var shown = try waitFor("faces and the released vector") { $0.contains("what the attacker sees") && $0.contains("▀") }
+        var shown = try waitFor("faces and the released vector") { $0.contains("What the attacker sees") && $0.contains("▀") }
         XCTAssert(shown.contains("Classifier") && shown.contains("Inversion") && shown.contains("qQuit"))
         XCTAssert(shown.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille curves drawn")
         shown = try waitFor("training to finish") { $0.contains("ready") }
@@ -119,7 +128,7 @@ final class WorkbenchTests: XCTestCase {
         shown = try waitFor("a redraw at 80 x 24") { $0.split(separator: "\n").contains { $0.hasPrefix("SpacePause") } }
         XCTAssert(shown.split(separator: "\n").allSatisfy { $0.count <= 80 })
         try tmux(["resize-window", "-t", session, "-x", "120", "-y", "36"])
-        shown = try waitFor("a redraw at 120 x 36") { $0.split(separator: "\n").count >= 35 && $0.contains("Released vector") }
+        shown = try waitFor("a redraw at 120 x 36") { $0.split(separator: "\n").count >= 35 && $0.contains("What the attacker sees") }
 
         try tmux(["send-keys", "-t", session, "q"])
         shown = try waitFor("the program to end") { $0.contains("EXITED") }

@@ -2,13 +2,24 @@ import Datasets
 import Lab
 import XCTest
 
-/// The classroom preset's classifier in Assets (made by `make classroom-model`).
+/// The presets' classifiers in Assets (made by `make models`), and the ORL faces that ship beside them.
 final class ShippedClassifierTests: XCTestCase {
     func testTheShippedClassifierIsTheClassroomPresetsTrainedTarget() throws {
         let file = try XCTUnwrap(ExperimentConfig().shippedClassifier, "Assets/models/classroom-faces-classifier.safetensors")
         let lab = try Experiment(ExperimentConfig(), classifierFile: file)
         let accuracy = try lab.classifier.accuracy(on: lab.split.classifierTest)
         XCTAssert((0.85...0.98).contains(accuracy), "test accuracy \(accuracy)")
+    }
+
+    func testTheORLPresetOpensOnShippedFacesWithItsTrainedTarget() throws {
+        let orl = try ExperimentConfig.preset(named: "orl")
+        XCTAssertEqual(orl.data, "orl-faces", "no --data needed")
+        let file = try XCTUnwrap(orl.shippedClassifier)
+        XCTAssertEqual(file.lastPathComponent, "orl-classifier.safetensors")
+        let lab = try Experiment(orl, classifierFile: file)
+        XCTAssertEqual(lab.split.classifierTrain.height, 64)
+        XCTAssertEqual(try lab.auxiliarySet(.kind(.generic)).count, 200, "the 20 other people are the generic set")
+        XCTAssertGreaterThanOrEqual(try lab.classifierAccuracy(on: lab.split.classifierTest), 0.9)
     }
 
     func testOnlyTheClassifiersOwnSettingsDecide() {

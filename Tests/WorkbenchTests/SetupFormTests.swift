@@ -31,6 +31,12 @@ final class SetupFormTests: XCTestCase {
         try release.step(forward: false)
         XCTAssertEqual(release.config.attack.victimRelease, .topK(10), "before all comes top-10")
 
+        var data = form(.data)
+        try data.step(forward: true)
+        XCTAssertEqual(data.config.data, "orl-faces", "the shipped real faces are one step away")
+        try data.step(forward: true)
+        XCTAssertEqual(data.config.data, "synthetic-faces")
+
         var classes = form(.privateClasses)
         try classes.set(typed: "2")
         try classes.step(forward: false)

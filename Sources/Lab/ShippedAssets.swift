@@ -1,0 +1,53 @@
+import Datasets
+import Foundation
+
+/// What ships in `Assets/`: presets, data sets in compact form (`datasets/NAME`, named in presets and options by
+/// NAME) and trained target classifiers (`models/PRESET-classifier.safetensors`, made by the Makefile's targets),
+/// so that a preset opens with no download and no wait for the target to train.
+extension ExperimentConfig {
+    /// The data sets that ship in Assets/datasets, by name.
+    public static let shippedDataSets = ["orl-faces"]
+
+    /// Where `spec` is read from: a shipped data set's folder, or `spec` itself (an embedded generator or a path).
+    public static func dataSource(_ spec: String) -> DataSource {
+        guard shippedDataSets.contains(spec), let folder = assetFile("datasets/\(spec)") else { return DataSource(spec: spec) }
+        return .path(folder.path)
+    }
+
+    /// The names of the presets in the first presets folder found, sorted.
+    public static var presetNames: [String] {
+        guard let folder = assetFile("presets"),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        return names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// Where assets are looked for: $INVERTLAB_ASSETS, ./Assets, and Assets above the running executable (a build
+    /// folder inside the checkout).
+    static var assetFolders: [URL] {
+        var folders: [URL] = []
+        if let assets = ProcessInfo.processInfo.environment["INVERTLAB_ASSETS"] { folders.append(URL(fileURLWithPath: assets)) }
+        folders.append(URL(fileURLWithPath: "Assets"))
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            folders.append(directory.appendingPathComponent("Assets"))
+            directory = directory.deletingLastPathComponent()
+        }
+        return folders
+    }
+
+    /// The first existing file at `path` inside an assets folder.
+    public static func assetFile(_ path: String) -> URL? {
+        assetFolders.map { $0.appendingPathComponent(path) }.first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// A trained target classifier shipped for a preset whose settings that shape the classifier are these ones,
+    /// when the file is there.
+    public var shippedClassifier: URL? {
+        for name in ExperimentConfig.presetNames {
+            guard let preset = try? ExperimentConfig.preset(named: name), preset.classifierSettings == classifierSettings,
+                  let file = ExperimentConfig.assetFile("models/\(name)-classifier.safetensors") else { continue }
+            return file
+        }
+        return nil
+    }
+}
