@@ -1,6 +1,6 @@
 /// A greyscale image drawn with upper-half blocks: each cell shows two pixels, the top one as the foreground colour of
-/// `▀` and the bottom one as the background, in the 256-colour palette's grey ramp. Without colour it falls back to
-/// an ASCII ramp, one character per two pixels.
+/// `▀` and the bottom one as the background, in the 256-colour palette's greys, ordered-dithered (`GreyPalette`).
+/// Without colour it falls back to an ASCII ramp, one character per two pixels.
 public struct GreyImageWidget {
     /// Pixels in [0, 1], row-major.
     public let pixels: [Float]
@@ -16,16 +16,6 @@ public struct GreyImageWidget {
     }
 
     static let asciiRamp = Array(" .:-=+*#%@".unicodeScalars)
-
-    /// The nearest of the palette's 26 greys (16 black, 232-255, 231 white) for a value in [0, 1].
-    public static func paletteGrey(_ value: Float) -> Int {
-        let level = Int((max(0, min(1, value)) * 25).rounded())
-        switch level {
-        case 0: return 16
-        case 25: return 231
-        default: return 231 + level
-        }
-    }
 
     /// The cells `rect` needs to show the image scaled to fit: columns and rows.
     public func fittedSize(in rect: Rect) -> (columns: Int, rows: Int) {
@@ -50,9 +40,11 @@ public struct GreyImageWidget {
                     buffer[rect.x + column, rect.y + row] = Cell(
                         character: GreyImageWidget.asciiRamp[max(0, min(GreyImageWidget.asciiRamp.count - 1, level))], style: .plain)
                 } else {
+                    // Dithering thresholds follow screen positions, so neighbouring images tile one pattern.
+                    let (x, y) = (rect.x + column, 2 * (rect.y + row))
                     buffer[rect.x + column, rect.y + row] = Cell(
-                        character: "▀", style: Style(foreground: GreyImageWidget.paletteGrey(top),
-                                                     background: GreyImageWidget.paletteGrey(bottom)))
+                        character: "▀", style: Style(foreground: GreyPalette.dithered(top, x: x, y: y),
+                                                     background: GreyPalette.dithered(bottom, x: x, y: y + 1)))
                 }
             }
         }

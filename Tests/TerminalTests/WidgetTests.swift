@@ -85,13 +85,69 @@ final class WidgetTests: XCTestCase {
         GreyImageWidget(pixels: pixels, width: 4, height: 4).draw(into: &buffer, at: Rect(x: 0, y: 0, width: 4, height: 2))
         XCTAssertEqual(buffer.line(0), "▀▀▀▀")
         XCTAssertEqual(buffer[0, 0].style.foreground, 16)
-        XCTAssertEqual(buffer[0, 0].style.background, GreyImageWidget.paletteGrey(1.0 / 3))
         XCTAssertEqual(buffer[3, 1].style.background, 231)
-        XCTAssertEqual(buffer[0, 1].style.foreground, GreyImageWidget.paletteGrey(2.0 / 3))
+        for x in 0..<4 {
+            XCTAssertEqual(buffer[x, 0].style.background, GreyPalette.dithered(1.0 / 3, x: x, y: 1))
+            XCTAssertEqual(buffer[x, 1].style.foreground, GreyPalette.dithered(2.0 / 3, x: x, y: 2))
+        }
         var ascii = CellBuffer(width: 4, height: 2)
         GreyImageWidget(pixels: pixels, width: 4, height: 4, ascii: true).draw(into: &ascii, at: Rect(x: 0, y: 0, width: 4, height: 2))
         XCTAssertEqual(ascii.line(0), "::::")
         XCTAssertEqual(ascii.line(1), "%%%%")
+    }
+
+    func testThePaletteHasThirtyGreysAndDitheringAveragesToTheValue() throws {
+        XCTAssertEqual(GreyPalette.levels.count, 30)
+        XCTAssertEqual(GreyPalette.nearest(0), 16)
+        XCTAssertEqual(GreyPalette.nearest(1), 231)
+        XCTAssertEqual(GreyPalette.nearest(95.0 / 255), 59, "the cube's grey 95 is a level of its own")
+        XCTAssertEqual(GreyPalette.nearest(0.5), 244, "128 is nearest the ramp's 128")
+        for value: Float in [0.05, 0.3, 0.37, 0.5, 0.81, 0.97] {
+            var total: Float = 0
+            for y in 0..<4 { for x in 0..<4 { total += try XCTUnwrap(GreyPalette.grey(ofIndex: GreyPalette.dithered(value, x: x, y: y))) } }
+            XCTAssertEqual(total / 16, value, accuracy: 0.5 / 255 + 10.0 / 255 / 16, "a 4 x 4 block averages to \(value)")
+        }
+    }
+
+    /// What each cell shows against the image, before (26 levels by rounding, the ramp's real greys ignored) and
+    /// after (the palette's 30 real greys): per pixel, and as 4 x 4 block means, which is what banding is.
+    func testDrawnGreysMatchTheImageBetterThanTheOldRamp() throws {
+        let side = 32
+        // A face-like test card (a radial shading over a slow horizontal ramp) and a slow ramp alone, where 24 steps
+        // would show as bands.
+        let card: [Float] = (0..<side * side).map { index in
+            let (y, x) = index.quotientAndRemainder(dividingBy: side)
+            let radius = (Float(x - 16) * Float(x - 16) + Float(y - 14) * Float(y - 14)).squareRoot() / 16
+            return max(0, min(1, 0.15 + 0.6 * max(0, 1 - radius) + 0.2 * Float(x) / 31))
+        }
+        let ramp: [Float] = (0..<side * side).map { 0.3 + 0.1 * Float($0 % side) / 31 }
+        func oldIndex(_ value: Float) -> Int {
+            let level = Int((max(0, min(1, value)) * 25).rounded())
+            return level == 0 ? 16 : level == 25 ? 231 : 231 + level
+        }
+        func errors(_ image: [Float], _ shown: (Float, Int, Int) -> Int) throws -> (pixel: Float, block: Float) {
+            var pixel: Float = 0, block: Float = 0
+            var greys = [Float](repeating: 0, count: side * side)
+            for y in 0..<side { for x in 0..<side {
+                greys[y * side + x] = try XCTUnwrap(GreyPalette.grey(ofIndex: shown(image[y * side + x], x, y)))
+                pixel += abs(greys[y * side + x] - image[y * side + x])
+            } }
+            for by in stride(from: 0, to: side, by: 4) { for bx in stride(from: 0, to: side, by: 4) {
+                var difference: Float = 0
+                for y in by..<by + 4 { for x in bx..<bx + 4 { difference += greys[y * side + x] - image[y * side + x] } }
+                block += abs(difference / 16)
+            } }
+            return (255 * pixel / Float(side * side), 255 * block / Float(side * side / 16))
+        }
+        for (name, image) in [("card", card), ("ramp", ramp)] {
+            let before = try errors(image) { value, _, _ in oldIndex(value) }
+            let nearest = try errors(image) { value, _, _ in GreyPalette.nearest(value) }
+            let dithered = try errors(image) { value, x, y in GreyPalette.dithered(value, x: x, y: y) }
+            print(String(format: "%@: grey MAE (of 255) per pixel / per 4x4 block: old ramp %.2f / %.2f, nearest %.2f / %.2f, dithered %.2f / %.2f",
+                         name, before.pixel, before.block, nearest.pixel, nearest.block, dithered.pixel, dithered.block))
+            XCTAssertLessThan(nearest.pixel, before.pixel, name)
+            XCTAssertLessThan(dithered.block, nearest.block, "\(name): dithering lowers the error of what the eye averages")
+        }
     }
 
     func testImagesScaleToFit() {
