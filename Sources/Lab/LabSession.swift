@@ -49,7 +49,12 @@ public final class LabSession: @unchecked Sendable {
         experiment = lab
         attack = lab.config.attack
         lab.observe = { [unowned self] event in try self.report(event) }
-        lab.checkpoint = { [unowned self] in try self.stopIfCancelled() }
+        // Between any two batches: stop when cancelled, and run what must not wait for the batch loop to end (a
+        // new release re-renders the victims at once).
+        lab.checkpoint = { [unowned self] in
+            try self.stopIfCancelled()
+            try self.runUrgentActions()
+        }
         // The thread keeps the session alive until it ends (after `cancel`).
         let thread = Thread { self.work(trainClassifier: trainClassifier) }
         thread.stackSize = 8 << 20
@@ -274,24 +279,31 @@ public final class LabSession: @unchecked Sendable {
         try render(lab, with: try lab.inversion(for: locked { attack }))
     }
 
-    /// Reconstructs the victims with `model` under the current victims' release; the victims' MSE comes from the
-    /// model's last epoch when that measured the same release.
+    /// Reconstructs the victims with `model` under the current victims' release and shows them at once; the
+    /// victims' MSE comes from the model's last epoch when that measured the same release, and is otherwise measured
+    /// over every victim afterwards, so that a new release shows without waiting for it.
     private func render(_ lab: Experiment, with model: TrainingBasedInversion) throws {
         let release = locked { attack.victimRelease }
         rendered = (model, release)
         let test = lab.split.classifierTest
         let (vectors, images) = try lab.reconstructions(of: test, count: victimCount, policy: release, by: model)
-        let errors: (train: Double, test: Double)
+        var errors: (train: Double, test: Double)?
         if model.historyRelease == release, case let .inversionEpoch(_, _, train, test)? = model.history.last {
             errors = (train, test)
-        } else {
-            errors = try lab.victimErrors(of: model, policy: release)
         }
         let shown = test.subset(Array(0..<min(victimCount, test.count)))
-        locked {
-            victims = Victims(truths: shown, vectors: vectors, reconstructions: images, policy: release,
-                              auxiliary: model.auxiliary, trainingPolicy: model.trainingPolicy, mse: errors)
+        func publish() {
+            locked {
+                // A render that an urgent one overtook (a newer release) must not put back the older picture.
+                guard attack.victimRelease == release else { return }
+                victims = Victims(truths: shown, vectors: vectors, reconstructions: images, policy: release,
+                                  auxiliary: model.auxiliary, trainingPolicy: model.trainingPolicy, mse: errors)
+            }
         }
+        publish()
+        guard errors == nil else { return }
+        errors = try lab.victimErrors(of: model, policy: release)
+        publish()
     }
 
     /// Runs `action` on the session thread at the next step, or at once when idle: saving and re-rendering must not

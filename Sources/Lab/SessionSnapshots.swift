@@ -10,7 +10,8 @@ extension LabSession {
         public let policy: ReleasePolicy
         public let auxiliary: AuxiliarySource
         public let trainingPolicy: ReleasePolicy
-        public let mse: (train: Double, test: Double)
+        /// The victims' per-pixel MSE over all classifier-train and classifier-test victims; nil while it is measured.
+        public let mse: (train: Double, test: Double)?
     }
 
     /// Training-class inference: the image a top-1 decoder of `auxiliary` gives each class's one-hot vector,

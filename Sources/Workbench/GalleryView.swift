@@ -18,8 +18,8 @@ extension WorkbenchApp {
         let title = page.items.isEmpty ? "Victims (top) and reconstructions"
             : "Victims \(page.items.lowerBound + 1)-\(page.items.upperBound) of \(count) (top), reconstructions · ←→"
         let inside = Panel(title).draw(into: &buffer, at: rect)
-        buffer.write(String(format: "aux %@ · train %@ · victims %@ · MSE %.4f train, %.4f test", victims.auxiliary.text,
-                            victims.trainingPolicy.description, victims.policy.description, victims.mse.train, victims.mse.test),
+        let errors = victims.mse.map { String(format: "MSE %.4f train, %.4f test", $0.train, $0.test) } ?? "MSE being measured…"
+        buffer.write("aux \(victims.auxiliary.text) · train \(victims.trainingPolicy) · victims \(victims.policy) · \(errors)",
                      x: inside.x, y: inside.y, style: Style(foreground: 250), limit: inside.x + inside.width)
         shownVictims = page.items
         for (position, index) in page.items.enumerated() {

@@ -37,7 +37,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "JSON written by bench/pytorch_reference.py --json, to print PyTorch's figures and the ratio.")
     var reference: String?
 
-    @Flag(inversion: .prefixedNo, help: "Also measure the classroom classifier's training headless and while the workbench draws.")
+    @Flag(inversion: .prefixedNo, help: "Also measure the classroom classifier's training headless and while the workbench draws, and the workbench's key-to-screen latency.")
     var workbench = true
 
     func parsedConfigs() throws -> [BenchConfig] {
@@ -81,10 +81,11 @@ struct BenchCommand: ParsableCommand {
         }
         for (title, layers) in collected { printProfile(title, layers) }
         let drawing = try workbench ? measureDrawingOverhead() : nil
+        let latency = try workbench ? measureKeyLatency() : nil
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let report = BenchReport(batch: batch, sgemmGflops: sgemm, configs: results, workbench: drawing)
+            let report = BenchReport(batch: batch, sgemmGflops: sgemm, configs: results, workbench: drawing, keyLatency: latency)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
     }
@@ -100,6 +101,19 @@ struct BenchCommand: ParsableCommand {
         if !json {
             print(String(format: "workbench: classroom classifier training %.1f img/s headless, %.1f img/s while drawing 15 frames/s = %.0f%%",
                          figures.headlessImagesPerSecond, figures.drawingImagesPerSecond, 100 * figures.ratio))
+        }
+        return figures
+    }
+
+    /// Key-to-screen latency on the classroom preset (its shipped classifier, a quickly trained first model).
+    private func measureKeyLatency() throws -> [KeyLatency.Figures] {
+        var config = try ExperimentConfig.preset(named: "classroom-faces")
+        config.epochsInversion = 3
+        let figures = try KeyLatency.measure(config, repeats: 20)
+        if !json {
+            print("key to screen at 32 px, ms p50 / p95 (target under 100): "
+                  + figures.map { String(format: "%@ %.0f / %.0f", $0.key, $0.medianMilliseconds, $0.percentile95Milliseconds) }
+                    .joined(separator: ", "))
         }
         return figures
     }

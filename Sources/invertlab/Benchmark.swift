@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NeuralNet
+import Workbench
 
 /// One benchmark configuration: the paper's models at a width, class count and image size.
 struct BenchConfig: Codable, Equatable {
@@ -55,8 +56,9 @@ struct BenchReport: Codable {
     let sgemmGflops: Double
     let configs: [ConfigFigures]
     let workbench: WorkbenchFigures?
+    let keyLatency: [KeyLatency.Figures]?
 
-    enum CodingKeys: String, CodingKey { case batch, sgemmGflops = "sgemm_gflops", configs, workbench }
+    enum CodingKeys: String, CodingKey { case batch, sgemmGflops = "sgemm_gflops", configs, workbench, keyLatency = "key_latency" }
 }
 
 /// Times training steps of the paper's models at batch `batch`.

@@ -51,7 +51,7 @@ final class SessionFlowTests: XCTestCase {
         try lab.adoptInversion(from: output.appendingPathComponent("inversion.safetensors"), auxiliary: live.auxiliary,
                                trainingPolicy: live.trainingPolicy)
         let errors = try lab.victimErrors(of: try lab.inversion(for: live), policy: live.victimRelease)
-        XCTAssertEqual(errors.test, try XCTUnwrap(session.currentVictims).mse.test, accuracy: 1e-6)
+        XCTAssertEqual(errors.test, try XCTUnwrap(session.currentVictims?.mse).test, accuracy: 1e-6)
     }
 
     func testSavingFromASessionWritesWhatRunWrites() throws {

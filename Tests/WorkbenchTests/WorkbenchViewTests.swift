@@ -135,7 +135,7 @@ final class WorkbenchViewTests: XCTestCase {
         let shown = screen(app)
         XCTAssert(shown.contains("loaded, not trained here:") && shown.contains("│classifier.safetensors"), shown)
         XCTAssert(shown.contains("% test"))
-        XCTAssertEqual(app.session.currentVictims?.mse.test ?? 0, trained.session.currentVictims?.mse.test ?? 1, accuracy: 1e-6,
+        XCTAssertEqual(app.session.currentVictims?.mse?.test ?? 0, trained.session.currentVictims?.mse?.test ?? 1, accuracy: 1e-6,
                        "the loaded models reconstruct as the saved ones did")
 
         var wrongShape = launch
@@ -206,5 +206,13 @@ final class WorkbenchViewTests: XCTestCase {
         XCTAssert(screen.contains(String(format: "%.3f", testAccuracy)) || screen.contains(String(format: "%.2f", testAccuracy)), screen)
         XCTAssert(screen.contains("victim test MSE"), screen)
         XCTAssert(screen.contains(String(format: "%.3f", victimTest)), screen)
+    }
+
+    func testKeyLatencyIsMeasuredForEveryKey() throws {
+        let figures = try KeyLatency.measure(tinyConfig(), repeats: 3, timeout: 120)
+        XCTAssertEqual(figures.map(\.key), ["k", "K", "a", "t", "v", "w"])
+        for figure in figures {
+            XCTAssert(figure.medianMilliseconds > 0 && figure.medianMilliseconds <= figure.percentile95Milliseconds, "\(figure)")
+        }
     }
 }
