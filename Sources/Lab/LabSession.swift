@@ -39,6 +39,12 @@ public final class LabSession: @unchecked Sendable {
     public let victimCount: Int
     /// The release and attacker settings in force: the experiment's, with the live changes made since.
     private var attack: AttackSettings
+    /// The shown victims' softmax vectors before any release policy, asked of the service once: the target does not
+    /// change during a session, so a new release applies to these without running the classifier again (session
+    /// thread only).
+    private var victimSoftmax: Tensor?
+    /// Drives the noise policy on the victims' vectors (session thread only).
+    private var releaseRandom: RandomGenerator
 
     /// Takes over a prepared experiment (data loaded, settings checked) and starts on a new thread at once: trains
     /// the classifier when `trainClassifier` (otherwise it was loaded), then the inversion model, unless one was
@@ -48,6 +54,7 @@ public final class LabSession: @unchecked Sendable {
         self.victimCount = min(victimCount ?? lab.split.classifierTest.count, lab.split.classifierTest.count)
         experiment = lab
         attack = lab.config.attack
+        releaseRandom = RandomGenerator(seed: lab.config.seed &+ 17)
         lab.observe = { [unowned self] event in try self.report(event) }
         // Between any two batches: stop when cancelled, and run what must not wait for the batch loop to end (a
         // new release re-renders the victims at once).
@@ -286,7 +293,12 @@ public final class LabSession: @unchecked Sendable {
         let release = locked { attack.victimRelease }
         rendered = (model, release)
         let test = lab.split.classifierTest
-        let (vectors, images) = try lab.reconstructions(of: test, count: victimCount, policy: release, by: model)
+        let softmax = try victimSoftmax ?? lab.api.query(test, Array(0..<victimCount), policy: .full, checkpoint: lab.checkpoint)
+        victimSoftmax = softmax
+        let vectors = Tensor()
+        vectors.copy(from: softmax)
+        release.apply(to: vectors, rng: &releaseRandom)
+        let images = try model.decode(vectors, checkpoint: lab.checkpoint)
         var errors: (train: Double, test: Double)?
         if model.historyRelease == release, case let .inversionEpoch(_, _, train, test)? = model.history.last {
             errors = (train, test)
