@@ -44,6 +44,11 @@ public final class Experiment {
         options.seed = config.seed
         options.frontalIdentities = config.privateClasses
         options.syntheticPhotos = config.syntheticPhotos
+        if let auxiliarySize = config.auxiliarySize {
+            // Enough generic people for the asked auxiliary size (the first people, private ones included, stay the same).
+            let people = config.privateClasses + (auxiliarySize + config.syntheticPhotos - 1) / config.syntheticPhotos
+            options.syntheticIdentities = max(options.syntheticIdentities, people)
+        }
         loadOptions = options
         try observe(.stage("loading \(config.data)"))
         var data = try ExperimentConfig.dataSource(config.data).load(options)
@@ -104,8 +109,23 @@ public final class Experiment {
         case .path(let path): set = try ExperimentConfig.dataSource(path).load(loadOptions)
         }
         guard set.count > 0 else { throw ConfigurationError("the auxiliary set '\(source)' is empty") }
-        auxiliarySets[source] = set
-        return set
+        let sized = try sizedAuxiliary(set, source)
+        auxiliarySets[source] = sized
+        return sized
+    }
+
+    /// `set` cut to the configured auxiliary size: a seeded random choice of its images, the same every run. The
+    /// configured set must hold that many; another one switched to later that holds fewer is used whole.
+    private func sizedAuxiliary(_ set: ImageSet, _ source: AuxiliarySource) throws -> ImageSet {
+        guard let size = config.auxiliarySize, size < set.count else {
+            if let size = config.auxiliarySize, size > set.count, source == config.attack.auxiliary {
+                throw ConfigurationError("--aux-size \(size): the auxiliary set '\(source)' has only \(set.count) images")
+            }
+            return set
+        }
+        var random = RandomGenerator(seed: config.seed &+ 23)
+        let chosen = Array(Array(0..<set.count).shuffled(using: &random).prefix(size)).sorted()
+        return set.subset(chosen, origin: "\(size) of \(set.origin)")
     }
 
     /// A new, untrained inversion model for vectors released under `trainingPolicy`.
@@ -193,6 +213,16 @@ public final class Experiment {
                                               set, indices))
         }
         return (errors[0], errors[1])
+    }
+
+    /// The share of test victims, released under `policy`, whose reconstruction by `attack` is nearest the mean
+    /// image of their own class (see `ClassMeans`).
+    public func recognisedShare(of attack: TrainingBasedInversion, policy: ReleasePolicy) throws -> Double {
+        let test = split.classifierTest
+        let indices = Array(0..<test.count)
+        let images = try attack.reconstruct(victims: test, indices: indices, release: policy,
+                                            context: try context(auxiliary: attack.auxiliary))
+        return ClassMeans(of: split.classifierTrain, classes: config.privateClasses).recognisedShare(images, victims: test, indices: indices)
     }
 
     /// The victims' MSE under the attack `settings` after their model's last epoch, without evaluating again;

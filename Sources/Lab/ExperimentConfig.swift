@@ -21,6 +21,9 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     public var celebaCrop = false
     /// Synthetic faces: photos per person.
     public var syntheticPhotos = 30
+    /// How many images of the auxiliary set the attacker has (nil: all of it). With the synthetic faces, more
+    /// generic people are drawn when the set would be smaller.
+    public var auxiliarySize: Int?
 
     public init() {}
 
@@ -31,6 +34,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         guard privateClasses >= 2 else { throw ConfigurationError("--private-classes must be at least 2, not \(privateClasses)") }
         guard epochsClassifier >= 0, epochsInversion >= 0 else { throw ConfigurationError("epoch counts must not be negative") }
         guard batch >= 2 else { throw ConfigurationError("--batch must be at least 2, not \(batch)") }
+        if let auxiliarySize, auxiliarySize < 1 { throw ConfigurationError("--aux-size must be at least 1, not \(auxiliarySize)") }
         guard syntheticPhotos >= 1 else { throw ConfigurationError("synthetic_photos must be at least 1, not \(syntheticPhotos)") }
         try attack.check(classes: privateClasses)
     }
@@ -65,6 +69,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         settings.attack = defaults.attack
         settings.distinct = defaults.distinct
         settings.epochsInversion = defaults.epochsInversion
+        settings.auxiliarySize = defaults.auxiliarySize
         return settings
     }
 
@@ -72,6 +77,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         case data, privateClasses = "private_classes", aux, distinct, truncation, trainTruncation = "train_truncation"
         case size, width, epochsClassifier = "epochs_classifier", epochsInversion = "epochs_inversion", batch, seed
         case minMaxScaling = "min_max_scaling", celebaCrop = "celeba_crop", syntheticPhotos = "synthetic_photos"
+        case auxiliarySize = "aux_size"
     }
 
     public init(from decoder: Decoder) throws {
@@ -99,6 +105,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         minMaxScaling = try container.decodeIfPresent(Bool.self, forKey: .minMaxScaling) ?? defaults.minMaxScaling
         celebaCrop = try container.decodeIfPresent(Bool.self, forKey: .celebaCrop) ?? defaults.celebaCrop
         syntheticPhotos = try container.decodeIfPresent(Int.self, forKey: .syntheticPhotos) ?? defaults.syntheticPhotos
+        auxiliarySize = try container.decodeIfPresent(Int.self, forKey: .auxiliarySize)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -118,6 +125,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         try container.encode(minMaxScaling, forKey: .minMaxScaling)
         try container.encode(celebaCrop, forKey: .celebaCrop)
         try container.encode(syntheticPhotos, forKey: .syntheticPhotos)
+        try container.encodeIfPresent(auxiliarySize, forKey: .auxiliarySize)
     }
 }
 

@@ -165,6 +165,12 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
+    /// Trains the inversion model `settings` need, in the background after the work in hand, without showing it,
+    /// so that switching to them later is instant.
+    public func prepare(_ settings: AttackSettings) {
+        enqueue { lab in _ = try lab.inversion(for: settings) }
+    }
+
     /// Computes training-class inference for the current auxiliary set (training its top-1 model when missing).
     public func inferClasses() {
         enqueue { lab in

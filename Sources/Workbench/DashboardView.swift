@@ -12,7 +12,13 @@ extension WorkbenchApp {
             return buffer
         }
         drawStatus(into: &buffer)
-        let body = Rect(x: 0, y: 2, width: width, height: height - 3)
+        // The tour's caption takes the line above the keys.
+        let captionRows = tour == nil ? 0 : 1
+        let body = Rect(x: 0, y: 2, width: width, height: height - 3 - captionRows)
+        if let step = tour?.current {
+            buffer.fill(Rect(x: 0, y: height - 2, width: width, height: 1), style: Style(background: 24))
+            buffer.write(" " + step.caption, x: 0, y: height - 2, style: Style(foreground: 231, background: 24, bold: true), limit: width)
+        }
         switch view {
         case .dashboard: drawDashboard(into: &buffer, at: body, colourful: colourful)
         case .victim: drawVictim(into: &buffer, at: body, colourful: colourful)
@@ -21,7 +27,10 @@ extension WorkbenchApp {
         case .setup: drawSetup(into: &buffer, at: body)
         case .help: drawHelp(into: &buffer, at: body)
         }
-        let keys: [(String, String)] = view == .setup
+        let keys: [(String, String)] = tour != nil && view != .setup
+            ? [("Space", "Next"), ("⌫", "Back"), ("k", "Trunc"), ("a", "Aux"), ("t", "Align"), ("v", "Zoom"), ("w", "Sweep"),
+               ("?", "Help"), ("q", "Quit")]
+            : view == .setup
             ? [("↑↓", "Setting"), ("←→", "Change"), ("Enter", "Type"), ("r", "Apply"), ("Esc", "Back"), ("q", "Quit")]
             : [("Space", "Pause"), ("k", "Trunc"), ("a", "Aux"), ("t", "Align"), ("v", "Zoom"), ("w", "Sweep"), ("c", "Class"),
                ("o", "Setup"), ("s", "Save"), ("e", "PNG"), ("?", "Help"), ("q", "Quit")]

@@ -5,7 +5,7 @@ extension WorkbenchApp {
     func drawHelp(into buffer: inout CellBuffer, at rect: Rect) {
         let inside = Panel("Keys").draw(into: &buffer, at: rect)
         let lines = [
-            "Space   pause or resume training",
+            "Space   pause or resume training (in the tour: next step; Backspace: the step before)",
             "k / K   victims' truncation: fewer / more released confidences (1, 2, 3, 5, 10, all)",
             "a       attacker's auxiliary set: same, generic, distinct, aligned, augmented",
             "t       training truncation: aligned with the victims' (the paper's fix) or full vectors",

@@ -8,7 +8,7 @@ struct SetupForm {
     /// The settings the form shows, in screen order.
     enum Field: CaseIterable {
         case preset, data, privateClasses, auxiliary, victimRelease, trainingRelease, size, width
-        case epochsClassifier, epochsInversion, seed
+        case epochsClassifier, epochsInversion, auxiliarySize, seed
 
         var label: String {
             switch self {
@@ -22,6 +22,7 @@ struct SetupForm {
             case .width: "model width"
             case .epochsClassifier: "classifier epochs"
             case .epochsInversion: "inversion epochs"
+            case .auxiliarySize: "auxiliary images"
             case .seed: "seed"
             }
         }
@@ -39,6 +40,7 @@ struct SetupForm {
             case .width: "channel width of both models (the paper: 128)"
             case .epochsClassifier: "passes over the private training images"
             case .epochsInversion: "passes over the auxiliary images"
+            case .auxiliarySize: "how many auxiliary images the attacker has: all, or a number (more background knowledge, better faces)"
             case .seed: "seed of every random choice"
             }
         }
@@ -66,6 +68,7 @@ struct SetupForm {
     static let trainingChoices: [TrainingRelease] = [.likeVictims, .fixed(.full)]
     /// The data sets ←→ steps through: the embedded faces and those that ship in Assets.
     static let dataChoices = ["synthetic-faces"] + ExperimentConfig.shippedDataSets
+    static let auxiliarySizeChoices = [0, 200, 500, 1000, 2000, 5000, 10000]
     static let widthChoices = [4, 8, 16, 32, 64, 128]
     static let epochChoices = [0, 1, 2, 3, 5, 10, 15, 20, 30, 40, 60, 100, 200]
 
@@ -82,6 +85,7 @@ struct SetupForm {
         case .width: String(config.width)
         case .epochsClassifier: String(config.epochsClassifier)
         case .epochsInversion: String(config.epochsInversion)
+        case .auxiliarySize: config.auxiliarySize.map(String.init) ?? "all"
         case .seed: String(config.seed)
         }
     }
@@ -115,6 +119,10 @@ struct SetupForm {
             config.epochsClassifier = SetupForm.step(config.epochsClassifier, through: SetupForm.epochChoices, offset: offset)
         case .epochsInversion:
             config.epochsInversion = SetupForm.step(config.epochsInversion, through: SetupForm.epochChoices, offset: offset)
+        case .auxiliarySize:
+            // 0 stands for all of the set, first among the choices.
+            let size = SetupForm.step(config.auxiliarySize ?? 0, through: SetupForm.auxiliarySizeChoices, offset: offset)
+            config.auxiliarySize = size == 0 ? nil : size
         case .seed: config.seed = offset > 0 ? config.seed &+ 1 : config.seed &- 1
         }
     }
@@ -145,6 +153,7 @@ struct SetupForm {
         case .width: config.width = try number(1)
         case .epochsClassifier: config.epochsClassifier = try number(0)
         case .epochsInversion: config.epochsInversion = try number(0)
+        case .auxiliarySize: config.auxiliarySize = text == "all" ? nil : try number(1)
         case .seed:
             guard let seed = UInt64(text) else { throw ConfigurationError("seed must be a whole number, not '\(text)'") }
             config.seed = seed

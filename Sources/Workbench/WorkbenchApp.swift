@@ -32,19 +32,39 @@ public final class WorkbenchApp {
     /// Where `s` saves the run folder and `e` exports views.
     let outputFolder: URL
     var exports = 0
+    /// The classroom tour, while it runs.
+    var tour: Tour?
     /// The victims the gallery showed last, which `e` exports.
     var shownVictims: Range<Int> = 0..<0
     /// A restart the setup asked for, with the fields that changed, waiting for the next frame to be drawn.
     var pendingRestart: (WorkbenchLaunch, [SetupForm.Field])?
 
     /// Takes over a started session (see `WorkbenchLaunch.startSession`).
-    public init(launch: WorkbenchLaunch, session: LabSession, ascii: Bool = false, outputFolder: URL) {
+    /// With `tour`, the classroom tour starts at its first step.
+    public init(launch: WorkbenchLaunch, session: LabSession, ascii: Bool = false, outputFolder: URL, tour: Bool = false) {
         self.launch = launch
         self.session = session
         self.ascii = ascii
         self.outputFolder = outputFolder
         record = TrainingRecord(batch: launch.config.batch)
         form = SetupForm(launch.config, presetName: launch.presetName)
+        if tour { startTour() }
+    }
+
+    /// Starts the tour at its first step and queues the models its later steps need.
+    func startTour() {
+        let tour = Tour(from: session.currentAttack)
+        self.tour = tour
+        for settings in tour.settingsNeeded { session.prepare(settings) }
+        showTourStep()
+    }
+
+    /// Puts the current tour step's settings and view on screen.
+    func showTourStep() {
+        guard let step = tour?.current else { return }
+        if step.attack != session.currentAttack { session.changeAttack(step.attack) }
+        view = step.view
+        if view == .classInference { session.inferClasses() }
     }
 
     /// Runs until the user quits; the terminal is restored on every way out.

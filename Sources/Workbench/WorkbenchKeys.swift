@@ -27,6 +27,8 @@ extension WorkbenchApp {
                 return true
             }
             return false
+        case .character(" ") where tour != nil, .backspace where tour != nil:
+            if tour?.move(by: key == .backspace ? -1 : 1) == true { showTourStep() }
         case .character(" "):
             paused.toggle()
             if paused { session.pause() } else { session.resume() }

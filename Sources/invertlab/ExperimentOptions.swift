@@ -16,6 +16,9 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Attacker's background knowledge: same, generic, distinct, aligned, augmented, or a path.")
     var aux: String?
 
+    @Option(help: "How many auxiliary images the attacker has (default: all; the synthetic faces draw more people when asked).")
+    var auxSize: Int?
+
     @Option(help: "Image side: 32 or 64.")
     var size: Int?
 
@@ -48,6 +51,7 @@ struct ExperimentOptions: ParsableArguments {
         if let data { config.data = data }
         if let privateClasses { config.privateClasses = privateClasses }
         if let aux { config.attack.auxiliary = try AuxiliarySource(parsing: aux, option: "--aux") }
+        if let auxSize { config.auxiliarySize = auxSize }
         if let size { config.size = size }
         if let width { config.width = width }
         if let epochsClassifier { config.epochsClassifier = epochsClassifier }

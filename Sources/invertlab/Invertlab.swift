@@ -11,7 +11,7 @@ struct Invertlab: ParsableCommand {
             classifier's released prediction vectors back into faces. The subcommands run pieces of that \
             pipeline without a terminal user interface.
             """,
-        subcommands: [WorkbenchCommand.self, RunCommand.self, SweepCommand.self, DatasetCommand.self, InferCommand.self, InitCommand.self, BenchCommand.self],
+        subcommands: [WorkbenchCommand.self, TourCommand.self, RunCommand.self, SweepCommand.self, DatasetCommand.self, InferCommand.self, InitCommand.self, BenchCommand.self],
         defaultSubcommand: WorkbenchCommand.self
     )
 }

@@ -16,6 +16,28 @@ struct WorkbenchCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var options: WorkbenchOptions
+
+    func run() throws { try options.open(tour: false) }
+}
+
+/// `invertlab tour`: the workbench walking through the paper's story, one captioned step per Space.
+struct TourCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tour",
+        abstract: "The classroom tour: the paper's story in six steps on the workbench (Space on, Backspace back).",
+        discussion: """
+            The target and its accuracy; the attack with full vectors; truncation to top-1 against a model trained             on full vectors (faces degrade); truncation-aligned training (they recover); distinct against generic             background knowledge; class inference. The models later steps need train while earlier ones are shown.             Every workbench key works in between.
+            """
+    )
+
+    @OptionGroup var options: WorkbenchOptions
+
+    func run() throws { try options.open(tour: true) }
+}
+
+/// The options of the workbench and the tour.
+struct WorkbenchOptions: ParsableArguments {
     @OptionGroup var experiment: ExperimentOptions
 
     @OptionGroup var release: ReleaseOptions
@@ -34,7 +56,8 @@ struct WorkbenchCommand: ParsableCommand {
     @Flag(help: "Draw faces with an ASCII ramp instead of 256-colour half blocks.")
     var ascii = false
 
-    func run() throws {
+    /// Opens the workbench, at the first step of the classroom tour when `tour`.
+    func open(tour: Bool) throws {
         var config = try experiment.config()
         if inversion != nil { config.attack.trainingRelease = .fixed(.full) }
         try release.apply(to: &config)
@@ -44,6 +67,6 @@ struct WorkbenchCommand: ParsableCommand {
         let launch = WorkbenchLaunch(config: config, presetName: experiment.preset, classifierFile: release.classifierFile,
                                      inversionFile: inversion.map { URL(fileURLWithPath: $0) }, retrain: retrain)
         let session = try launch.startSession()
-        WorkbenchApp(launch: launch, session: session, ascii: ascii, outputFolder: URL(fileURLWithPath: out)).run()
+        WorkbenchApp(launch: launch, session: session, ascii: ascii, outputFolder: URL(fileURLWithPath: out), tour: tour).run()
     }
 }

@@ -33,6 +33,8 @@ final class AttackCommandTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(inversion["mse_victim_train"] as? Double), 0)
         XCTAssertGreaterThan(try XCTUnwrap(inversion["mse_victim_test"] as? Double), 0)
         XCTAssertNotNil(json["seconds"] as? Double)
+        XCTAssert((0...1).contains(try XCTUnwrap(inversion["recognised_test"] as? Double)))
+        XCTAssertEqual(inversion["aux_images"] as? Int, 95 * 30, "95 generic people, 30 photos each")
         for name in ["config.json", "metrics.csv", "reconstructions_train.png", "reconstructions_test.png",
                      "class_inference.png", "classifier.safetensors", "inversion.safetensors"] {
             XCTAssert(FileManager.default.fileExists(atPath: "\(out)/\(name)"), "missing \(name)")

@@ -37,6 +37,16 @@ final class SetupFormTests: XCTestCase {
         try data.step(forward: true)
         XCTAssertEqual(data.config.data, "synthetic-faces")
 
+        var auxiliary = form(.auxiliarySize)
+        XCTAssertEqual(auxiliary.value(of: .auxiliarySize), "all")
+        try auxiliary.step(forward: true)
+        XCTAssertEqual(auxiliary.config.auxiliarySize, 200)
+        try auxiliary.set(typed: "all")
+        XCTAssertNil(auxiliary.config.auxiliarySize)
+        try auxiliary.set(typed: "3000")
+        XCTAssertEqual(auxiliary.config.auxiliarySize, 3000)
+        XCTAssertFalse(SetupForm.Field.auxiliarySize.appliesLive, "new background knowledge restarts the attack")
+
         var classes = form(.privateClasses)
         try classes.set(typed: "2")
         try classes.step(forward: false)
