@@ -41,10 +41,10 @@ let package = Package(
             name: "Lab",
             dependencies: ["NeuralNet", "Datasets"]
         ),
+        // The file parsers live here: checked arithmetic and bounds, never -Ounchecked.
         .target(
             name: "Datasets",
-            dependencies: ["CImageCodecs", "NeuralNet"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+            dependencies: ["CImageCodecs", "NeuralNet"]
         ),
         .target(
             name: "NeuralNet",

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// MNIST-format IDX files (MNIST, Fashion-MNIST), gzipped or not: an images file (magic 0x00000803, N x H x W bytes)
 /// with its labels file (magic 0x00000801, N bytes).
@@ -37,9 +38,8 @@ public enum IDXLoader {
             throw DatasetError(file, String(format: "has IDX magic 0x%08X, expected 0x%08X", word(0), magic))
         }
         let sizes = (0..<rank).map { Int(word(4 + 4 * $0)) }
-        let expected = headerLength + sizes.reduce(1, *)
-        guard bytes.count == expected, sizes.allSatisfy({ $0 > 0 }) else {
-            throw DatasetError(file, "declares sizes \(sizes) (\(expected) bytes) but holds \(bytes.count) bytes")
+        guard sizes.allSatisfy({ $0 > 0 }), let data = CheckedSize.product(sizes), data == bytes.count - headerLength else {
+            throw DatasetError(file, "declares sizes \(sizes) but holds \(bytes.count - headerLength) bytes after its header")
         }
         return sizes
     }

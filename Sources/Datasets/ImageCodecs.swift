@@ -1,5 +1,6 @@
 import CImageCodecs
 import Foundation
+import NeuralNet
 
 /// A decoded greyscale image.
 public struct GreyImage: Sendable {
@@ -10,6 +11,18 @@ public struct GreyImage: Sendable {
 
 /// Decoding of PGM, PNG and JPEG files to grey, and PNG encoding, through Debian's libpng and libjpeg-turbo.
 public enum ImageCodecs {
+    /// The most pixels an image may declare: a header's size is checked against it before anything is allocated,
+    /// so a few hundred bytes cannot ask for gigabytes.
+    public static let maximumPixels = 64 << 20
+
+    /// `width` x `height` pixels, when the size is positive and within `maximumPixels`; otherwise the error.
+    static func checkedPixels(_ width: Int, _ height: Int, file: URL, format: String) throws -> Int {
+        guard width > 0, height > 0, let pixels = CheckedSize.product([width, height]), pixels <= maximumPixels else {
+            throw DatasetError(file, "declares a \(width) x \(height) \(format), over the \(maximumPixels >> 20) Mpx an image may have")
+        }
+        return pixels
+    }
+
     /// Decodes a PGM, PNG or JPEG file, chosen by its first bytes, to grey.
     public static func decode(_ file: URL) throws -> GreyImage {
         let data: Data
@@ -32,7 +45,12 @@ public enum ImageCodecs {
         let began = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard began != 0 else { throw DatasetError(file, "is not a readable PNG (\(message(of: image)))") }
         image.format = UInt32(PNG_FORMAT_GRAY)
-        var pixels = [UInt8](repeating: 0, count: Int(image.width * image.height))
+        let count: Int
+        do { count = try checkedPixels(Int(image.width), Int(image.height), file: file, format: "PNG") } catch {
+            png_image_free(&image)
+            throw error
+        }
+        var pixels = [UInt8](repeating: 0, count: count)
         let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         png_image_free(&image)
         guard finished != 0 else { throw DatasetError(file, "is a damaged or truncated PNG (\(message(of: image)))") }
@@ -55,7 +73,7 @@ public enum ImageCodecs {
         guard header == 0, width > 0, height > 0 else {
             throw DatasetError(file, "is not a readable JPEG (\(String(cString: tjGetErrorStr2(decoder))))")
         }
-        var pixels = [UInt8](repeating: 0, count: Int(width * height))
+        var pixels = [UInt8](repeating: 0, count: try checkedPixels(Int(width), Int(height), file: file, format: "JPEG"))
         let result = data.withUnsafeBytes { bytes in
             pixels.withUnsafeMutableBufferPointer { target in
                 tjDecompress2(decoder, bytes.bindMemory(to: UInt8.self).baseAddress, UInt(bytes.count),
@@ -128,18 +146,24 @@ enum PortableGreyMap {
         guard width > 0, height > 0, (1...65535).contains(maximum) else {
             throw DatasetError(file, "has a PGM header with size \(width) x \(height) and maximum \(maximum)")
         }
-        let count = width * height
-        var pixels = [UInt8](repeating: 0, count: count)
+        let count = try ImageCodecs.checkedPixels(width, height, file: file, format: "PGM")
         let scale = 255 / Float(maximum)
+        if binary { position += 1 }  // the single whitespace byte after the maximum
+        let sampleBytes = maximum > 255 ? 2 : 1
+        // Every sample takes at least a byte (two in text: a digit and a separator); checked before allocating.
+        let needed = binary ? count * sampleBytes : 2 * count - 1
+        guard bytes.count - position >= needed else {
+            throw DatasetError(file, "is a truncated PGM: \(bytes.count - position) bytes of pixels, at least \(needed) expected")
+        }
+        var pixels = [UInt8](repeating: 0, count: count)
+        func checked(_ sample: Int, at index: Int) throws -> Int {
+            guard sample <= maximum else { throw DatasetError(file, "has PGM sample \(sample) at pixel \(index), above its maximum \(maximum)") }
+            return sample
+        }
         if binary {
-            position += 1  // the single whitespace byte after the maximum
-            let sampleBytes = maximum > 255 ? 2 : 1
-            guard bytes.count - position >= count * sampleBytes else {
-                throw DatasetError(file, "is a truncated PGM: \(bytes.count - position) bytes of pixels, \(count * sampleBytes) expected")
-            }
             for index in 0..<count {
-                let sample = sampleBytes == 1 ? Int(bytes[position + index])
-                    : Int(bytes[position + 2 * index]) << 8 | Int(bytes[position + 2 * index + 1])
+                let sample = try checked(sampleBytes == 1 ? Int(bytes[position + index])
+                    : Int(bytes[position + 2 * index]) << 8 | Int(bytes[position + 2 * index + 1]), at: index)
                 pixels[index] = UInt8(min(255, (Float(sample) * scale).rounded()))
             }
         } else {
@@ -147,7 +171,7 @@ enum PortableGreyMap {
                 guard let sample = try? number() else {
                     throw DatasetError(file, "is a truncated PGM: \(index) of \(count) pixels")
                 }
-                pixels[index] = UInt8(min(255, (Float(sample) * scale).rounded()))
+                pixels[index] = UInt8(min(255, (Float(try checked(sample, at: index)) * scale).rounded()))
             }
         }
         return GreyImage(width: width, height: height, pixels: pixels)
@@ -156,6 +180,9 @@ enum PortableGreyMap {
 
 /// Whole-file reading with transparent gunzip (zlib), for `.gz` data sets.
 enum CompressedFile {
+    /// The most a gzipped file may inflate to: a small file that expands past it is refused as it is read, not after.
+    static let maximumBytes = 2 << 30
+
     /// The bytes of `file`, decompressed when it starts with the gzip magic.
     static func read(_ file: URL) throws -> [UInt8] {
         let data: Data
@@ -171,6 +198,9 @@ enum CompressedFile {
             let read = chunk.withUnsafeMutableBytes { gzread(handle, $0.baseAddress, UInt32($0.count)) }
             if read < 0 { throw DatasetError(file, "is damaged gzip data") }
             if read == 0 { break }
+            guard result.count + Int(read) <= maximumBytes else {
+                throw DatasetError(file, "inflates to more than \(maximumBytes >> 30) GiB; invertlab reads gzipped data sets up to that")
+            }
             result += chunk[0..<Int(read)]
         }
         // gzread stops quietly at a truncated end; zlib reports it through gzerror.

@@ -51,12 +51,20 @@ public enum NumpyArray {
         if field("fortran_order", in: text) == "True" {
             throw FileFormatError(file, "is in Fortran order; save it in C order (np.ascontiguousarray)")
         }
-        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
-            .split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let dimensions = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()")).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let shape = dimensions.compactMap { Int($0) }
+        guard shape.count == dimensions.count else { throw FileFormatError(file, "NPY header shape \(shapeText) is not a tuple of whole numbers") }
         let result = Header(dtype: descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")), shape: shape,
                             dataOffset: dataStart)
-        if let size = result.elementSize, bytes.count - dataStart < Tensor.elementCount(shape) * size {
-            throw FileFormatError(file, "holds \(bytes.count - dataStart) data bytes, shape \(shape) needs \(Tensor.elementCount(shape) * size)")
+        // Sizes come from the file: checked before anything is allocated for them.
+        guard let elements = CheckedSize.product(shape) else {
+            throw FileFormatError(file, "NPY header shape \(shape) has a negative dimension or more elements than memory can hold")
+        }
+        if let size = result.elementSize {
+            guard let needed = CheckedSize.product([elements, size]), bytes.count - dataStart == needed else {
+                throw FileFormatError(file, "holds \(bytes.count - dataStart) data bytes, shape \(shape) of \(result.dtype) needs \(elements) x \(size)")
+            }
         }
         return result
     }

@@ -96,6 +96,71 @@ final class BadInputTests: TemporaryFolderTestCase {
         assertFails(["data_batch_1.bin", "3,073-byte"]) { _ = try DataSource.path(self.folder.path).load(self.options) }
     }
 
+    /// A big-endian 32-bit word.
+    private func word(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+
+    /// The CRC-32 PNG chunks carry (IEEE polynomial, reflected).
+    private func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    /// Headers that declare sizes the file cannot back: refused, naming the file, before anything is allocated for
+    /// them (each of these used to crash or to allocate gigabytes).
+    func testHeadersDeclaringHugeOrWrappingSizesAreRefused() throws {
+        // PGM: 100,000,000 x 100,000,000 in a 30-byte file; 6,000 x 6,000 with two bytes of pixels; a sample above
+        // its maximum.
+        assertFails(["huge.pgm", "declares a 100000000 x 100000000 PGM"]) {
+            _ = try ImageCodecs.decode(try self.write(Data("P5\n100000000 100000000\n255\n".utf8) + Data([1]), "huge.pgm"))
+        }
+        assertFails(["big.pgm", "truncated PGM"]) {
+            _ = try ImageCodecs.decode(try self.write(Data("P5\n6000 6000\n255\n".utf8) + Data([1, 2]), "big.pgm"))
+        }
+        assertFails(["over.pgm", "sample 9 at pixel 1, above its maximum 7"]) {
+            _ = try ImageCodecs.decode(try self.write(Data("P2\n2 1\n7\n3 9\n".utf8), "over.pgm"))
+        }
+        // PNG: a valid 60000 x 60000 header and an empty data chunk.
+        let ihdr: [UInt8] = Array("IHDR".utf8) + word(60000) + word(60000) + [8, 0, 0, 0, 0]
+        let idat: [UInt8] = Array("IDAT".utf8)
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + word(13) + ihdr + word(crc32(ihdr))
+                       + word(0) + idat + word(crc32(idat)))
+        assertFails(["huge.png", "declares a 60000 x 60000 PNG"]) { _ = try ImageCodecs.decode(try self.write(png, "huge.png")) }
+        // JPEG: the fixture with its frame header rewritten to 65000 x 65000.
+        var jpeg = [UInt8](try Data(contentsOf: try DatasetFixtures.url("folder/alice/1.jpg")))
+        let frame = try XCTUnwrap((0..<jpeg.count - 1).first { jpeg[$0] == 0xFF && (0xC0...0xC2).contains(jpeg[$0 + 1]) })
+        jpeg.replaceSubrange((frame + 5)..<(frame + 9), with: [0xFD, 0xE8, 0xFD, 0xE8])
+        assertFails(["huge.jpg", "declares a 65000 x 65000 JPEG"]) { _ = try ImageCodecs.decode(try self.write(Data(jpeg), "huge.jpg")) }
+        // IDX: 4 x 2^31 x 2^31 wraps a 64-bit product.
+        try Data([0, 0, 8, 1] + word(4) + [0, 1, 2, 3]).write(to: file("wrap-labels-idx1-ubyte"))
+        try Data([0, 0, 8, 3] + word(4) + word(1 << 31) + word(1 << 31) + [0, 0]).write(to: file("wrap-images-idx3-ubyte"))
+        assertFails(["wrap-images-idx3-ubyte", "declares sizes [4, 2147483648, 2147483648]"]) {
+            _ = try IDXLoader.load(images: self.file("wrap-images-idx3-ubyte"), labels: self.file("wrap-labels-idx1-ubyte"),
+                                   preprocessing: Preprocessing(size: 1))
+        }
+    }
+
+    /// An NPY file of float32 with `shape` in its header and `dataBytes` zero bytes of data.
+    private func numpy(shape: String, dataBytes: Int) -> Data {
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        let length = header.utf8.count
+        return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8))
+            + Data(count: dataBytes)
+    }
+
+    func testNumpyShapesThatOverflowGoNegativeOrDisagreeAreRefused() throws {
+        XCTAssertEqual(try NumpyArray.read(try write(numpy(shape: "(2, 4, 4)", dataBytes: 128), "good.npy")).shape, [2, 4, 4])
+        for (shape, fragment) in [("(4611686018427387904, 4, 32, 32)", "more elements than memory can hold"),
+                                  ("(-1, 4, 4)", "negative dimension"), ("(4, 2147483648, 2147483648)", "more elements than memory"),
+                                  ("(1, 4, 4)", "holds 128 data bytes"), ("(2, x, 4)", "not a tuple of whole numbers")] {
+            assertFails(["bad.npy", fragment]) { _ = try NumpyArray.read(try self.write(self.numpy(shape: shape, dataBytes: 128), "bad.npy")) }
+        }
+    }
+
     private func write(_ data: Data, _ name: String) throws -> URL {
         try data.write(to: file(name))
         return file(name)
