@@ -27,15 +27,34 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The ranges the numeric settings must lie in: wide enough for the paper's scale and beyond, narrow enough that
+    /// a typo cannot ask for hundreds of gigabytes.
+    public enum Limits {
+        public static let width = 1...1024
+        public static let classes = 2...100_000
+        public static let epochs = 0...100_000
+        public static let batch = 2...4096
+        public static let auxiliarySize = 1...200_000
+        public static let syntheticPhotos = 1...1000
+    }
+
+    /// `value` when it lies in `range`; otherwise an error naming `option` and the range.
+    static func check(_ value: Int, in range: ClosedRange<Int>, option: String) throws {
+        guard range.contains(value) else {
+            throw ConfigurationError("\(option) must be between \(range.lowerBound) and \(range.upperBound), not \(value)")
+        }
+    }
+
     /// Checks the settings that need no data.
     public func validate() throws {
         guard [32, 64].contains(size) else { throw ConfigurationError("--size must be 32 or 64, not \(size)") }
-        guard width >= 1 else { throw ConfigurationError("--width must be at least 1, not \(width)") }
-        guard privateClasses >= 2 else { throw ConfigurationError("--private-classes must be at least 2, not \(privateClasses)") }
-        guard epochsClassifier >= 0, epochsInversion >= 0 else { throw ConfigurationError("epoch counts must not be negative") }
-        guard batch >= 2 else { throw ConfigurationError("--batch must be at least 2, not \(batch)") }
-        if let auxiliarySize, auxiliarySize < 1 { throw ConfigurationError("--aux-size must be at least 1, not \(auxiliarySize)") }
-        guard syntheticPhotos >= 1 else { throw ConfigurationError("synthetic_photos must be at least 1, not \(syntheticPhotos)") }
+        try Self.check(width, in: Limits.width, option: "--width")
+        try Self.check(privateClasses, in: Limits.classes, option: "--private-classes")
+        try Self.check(epochsClassifier, in: Limits.epochs, option: "--epochs-classifier")
+        try Self.check(epochsInversion, in: Limits.epochs, option: "--epochs-inversion")
+        try Self.check(batch, in: Limits.batch, option: "--batch")
+        if let auxiliarySize { try Self.check(auxiliarySize, in: Limits.auxiliarySize, option: "--aux-size") }
+        try Self.check(syntheticPhotos, in: Limits.syntheticPhotos, option: "synthetic_photos")
         try attack.check(classes: privateClasses)
     }
 

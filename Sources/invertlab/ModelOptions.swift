@@ -1,4 +1,5 @@
 import ArgumentParser
+import Lab
 
 /// Which of the paper's networks a command works with, and at what size.
 enum Architecture: String, ExpressibleByArgument, CaseIterable {
@@ -19,7 +20,11 @@ struct ModelShapeOptions: ParsableArguments {
 
     func validate() throws {
         guard [32, 64].contains(size) else { throw ValidationError("--size must be 32 or 64, not \(size)") }
-        guard classes >= 2 else { throw ValidationError("--classes must be at least 2, not \(classes)") }
-        guard width >= 1 else { throw ValidationError("--width must be at least 1, not \(width)") }
+        guard ExperimentConfig.Limits.classes.contains(classes) else {
+            throw ValidationError("--classes must be between 2 and \(ExperimentConfig.Limits.classes.upperBound), not \(classes)")
+        }
+        guard ExperimentConfig.Limits.width.contains(width) else {
+            throw ValidationError("--width must be between 1 and \(ExperimentConfig.Limits.width.upperBound), not \(width)")
+        }
     }
 }

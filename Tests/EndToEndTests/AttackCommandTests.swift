@@ -72,8 +72,15 @@ final class AttackCommandTests: XCTestCase {
         for (arguments, expected) in [(["sweep", "--victims=-3"], "--victims must be at least 1, not -3"),
                                       (["sweep", "--truncation", "1,-2"], "--truncation '-2': top-k needs k ≥ 1"),
                                       (["run", "--truncation=-2"], "--truncation '-2': top-k needs k ≥ 1"),
-                                      (["run", "--train-truncation", "aligned"], "'aligned' is now 'victims'")] {
-            let result = try runInvertlab(arguments + ["--quiet"])
+                                      (["run", "--train-truncation", "aligned"], "'aligned' is now 'victims'"),
+                                      // Sizes that would ask for hundreds of gigabytes are refused before anything is built.
+                                      (["run", "--width", "100000"], "--width must be between 1 and 1024, not 100000"),
+                                      (["run", "--batch", "100000"], "--batch must be between 2 and 4096"),
+                                      (["init", "--arch", "inversion", "--classes", "1000000000", "--output", "x.safetensors"],
+                                       "--classes must be between 2 and 100000"),
+                                      (["init", "--arch", "classifier", "--classes", "10", "--width", "100000", "--output", "x.safetensors"],
+                                       "--width must be between 1 and 1024")] {
+            let result = try runInvertlab(arguments + (arguments[0] == "init" ? [] : ["--quiet"]))
             // 1 for a bad setting, 64 for a bad option (a trap would end by a signal instead).
             XCTAssert([1, 64].contains(result.status), "\(arguments) ended with \(result.status): \(result.output)")
             XCTAssert(result.output.contains(expected), "'\(expected)' missing from: \(result.output)")

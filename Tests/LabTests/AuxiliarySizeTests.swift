@@ -34,7 +34,7 @@ final class AuxiliarySizeTests: XCTestCase {
         }
         var none = tinyConfig()
         none.auxiliarySize = 0
-        XCTAssertThrowsError(try none.validate()) { XCTAssert("\($0)".contains("--aux-size must be at least 1")) }
+        XCTAssertThrowsError(try none.validate()) { XCTAssert("\($0)".contains("--aux-size must be between 1 and 200000, not 0")) }
     }
 
     func testRecognisedShareCountsReconstructionsNearestTheirOwnClassMean() {

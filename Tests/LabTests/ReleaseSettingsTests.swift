@@ -68,7 +68,7 @@ final class ReleaseSettingsTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: file) }
         for (json, fragment) in [(#"{"truncation": "-2"}"#, "truncation '-2': top-k needs k ≥ 1"),
                                  (#"{"train_truncation": "noise:-1"}"#, "train_truncation 'noise:-1'"),
-                                 (#"{"synthetic_photos": 0}"#, "synthetic_photos must be at least 1")] {
+                                 (#"{"synthetic_photos": 0}"#, "synthetic_photos must be between 1 and 1000, not 0")] {
             try Data(json.utf8).write(to: file)
             XCTAssertThrowsError(try ExperimentConfig.load(preset: file).validate()) { error in
                 XCTAssert("\(error)".contains(fragment), "\(error)")
