@@ -39,6 +39,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
+    func validate() throws {
+        if let joint, !(joint.isFinite && joint > 0) {
+            throw ValidationError("--joint takes a finite weight λ > 0, not \(joint)")
+        }
+    }
+
     func run() throws {
         var config = try experiment.config()
         try release.apply(to: &config)

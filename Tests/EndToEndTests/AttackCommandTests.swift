@@ -75,6 +75,8 @@ final class AttackCommandTests: XCTestCase {
                                       (["run", "--train-truncation", "aligned"], "'aligned' is now 'victims'"),
                                       // Sizes that would ask for hundreds of gigabytes are refused before anything is built.
                                       (["run", "--width", "100000"], "--width must be between 1 and 1024, not 100000"),
+                                      (["run", "--joint=nan"], "--joint takes a finite weight λ > 0, not nan"),
+                                      (["run", "--joint=-1"], "--joint takes a finite weight λ > 0, not -1.0"),
                                       (["run", "--batch", "100000"], "--batch must be between 2 and 4096"),
                                       (["init", "--arch", "inversion", "--classes", "1000000000", "--output", "x.safetensors"],
                                        "--classes must be between 2 and 100000"),
