@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "invertlab", targets: ["invertlab"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "TensorFiles", targets: ["TensorFiles"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Lab", targets: ["Lab"]),
     ],
@@ -39,12 +40,16 @@ let package = Package(
         ),
         .target(
             name: "Lab",
-            dependencies: ["NeuralNet", "Datasets"]
+            dependencies: ["NeuralNet", "TensorFiles", "Datasets"]
         ),
-        // The file parsers live here: checked arithmetic and bounds, never -Ounchecked.
+        // The file parsers live in Datasets and TensorFiles: checked arithmetic and bounds, never -Ounchecked.
         .target(
             name: "Datasets",
-            dependencies: ["CImageCodecs", "NeuralNet"]
+            dependencies: ["CImageCodecs", "NeuralNet", "TensorFiles"]
+        ),
+        .target(
+            name: "TensorFiles",
+            dependencies: ["NeuralNet"]
         ),
         .target(
             name: "NeuralNet",
@@ -55,6 +60,7 @@ let package = Package(
             name: "invertlab",
             dependencies: [
                 "NeuralNet",
+                "TensorFiles",
                 "Datasets",
                 "Lab",
                 "Workbench",
@@ -63,17 +69,17 @@ let package = Package(
         ),
         .testTarget(
             name: "NeuralNetTests",
-            dependencies: ["NeuralNet"],
+            dependencies: ["NeuralNet", "TensorFiles"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "DatasetsTests",
-            dependencies: ["Datasets", "NeuralNet"],
+            dependencies: ["Datasets", "NeuralNet", "TensorFiles"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "LabTests",
-            dependencies: ["Lab", "Datasets", "NeuralNet"]
+            dependencies: ["Lab", "Datasets", "NeuralNet", "TensorFiles"]
         ),
         .testTarget(
             name: "TerminalTests",
@@ -85,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["invertlab", "NeuralNet"]
+            dependencies: ["invertlab", "NeuralNet", "TensorFiles"]
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TensorFiles
 
 /// MNIST-format IDX files (MNIST, Fashion-MNIST), gzipped or not: an images file (magic 0x00000803, N x H x W bytes)
 /// with its labels file (magic 0x00000801, N bytes).

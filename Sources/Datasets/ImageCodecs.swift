@@ -1,6 +1,7 @@
 import CImageCodecs
 import Foundation
 import NeuralNet
+import TensorFiles
 
 /// A decoded greyscale image.
 public struct GreyImage: Sendable {
@@ -25,10 +26,7 @@ public enum ImageCodecs {
 
     /// Decodes a PGM, PNG or JPEG file, chosen by its first bytes, to grey.
     public static func decode(_ file: URL) throws -> GreyImage {
-        let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw DatasetError(file, "cannot be read (\(error.localizedDescription))")
-        }
+        let data = try FileBytes.read(file)
         let bytes = [UInt8](data.prefix(8))
         if bytes.count >= 2 && bytes[0] == UInt8(ascii: "P") && (bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "2")) {
             return try PortableGreyMap.decode(data, file: file)
@@ -185,10 +183,7 @@ enum CompressedFile {
 
     /// The bytes of `file`, decompressed when it starts with the gzip magic.
     static func read(_ file: URL) throws -> [UInt8] {
-        let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw DatasetError(file, "cannot be read (\(error.localizedDescription))")
-        }
+        let data = try FileBytes.read(file)
         guard data.count >= 2, data[data.startIndex] == 0x1F, data[data.startIndex + 1] == 0x8B else { return [UInt8](data) }
         guard let handle = gzopen(file.path, "rb") else { throw DatasetError(file, "cannot be opened as gzip") }
         defer { gzclose(handle) }

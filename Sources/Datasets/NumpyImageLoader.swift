@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TensorFiles
 
 /// Image arrays in NumPy's formats, as the authors prepare them: `.npy` arrays of images `[N, H, W]` (or
 /// `[N, H, W, C]`, `[N, 1, H, W]`), `facescrub.npz` with `actor_images`, `actor_labels`, `actress_images`,
@@ -8,10 +9,7 @@ import NeuralNet
 public enum NumpyImageLoader {
     /// One `.npy` array of images, unlabelled.
     public static func loadImages(_ file: URL, preprocessing: Preprocessing) throws -> ImageSet {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: file)) } catch {
-            throw DatasetError(file, "cannot be read (\(error.localizedDescription))")
-        }
+        let bytes = [UInt8](try FileBytes.read(file))
         return try images(bytes, source: file, member: nil, preprocessing: preprocessing)
     }
 

@@ -1,5 +1,6 @@
 import CImageCodecs
 import Foundation
+import TensorFiles
 
 /// The members of a ZIP file, enough to read NumPy's `.npz` archives: stored or deflated members, no ZIP64.
 struct ZipArchive {
@@ -10,9 +11,7 @@ struct ZipArchive {
 
     init(_ file: URL) throws {
         self.file = file
-        do { bytes = [UInt8](try Data(contentsOf: file)) } catch {
-            throw DatasetError(file, "cannot be read (\(error.localizedDescription))")
-        }
+        bytes = [UInt8](try FileBytes.read(file))
         // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
         let searchStart = max(0, bytes.count - 65_557)
         guard let end = stride(from: bytes.count - 22, through: searchStart, by: -1).first(where: { word($0) == 0x0605_4B50 }) else {

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import TensorFiles
 
 /// One target and its attackers: the target classifier trained (or loaded) on the private data, its release API,
 /// and the attacks prepared against it, kept so that switching back to one is instant. It evaluates attacks on the

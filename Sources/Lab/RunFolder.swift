@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import TensorFiles
 
 /// A run's folder: config.json, metrics.csv, PNG grids and the models as safetensors. Every file is written to a
 /// temporary name and renamed into place, so an interrupted run never leaves half a file.

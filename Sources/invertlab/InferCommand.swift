@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeuralNet
+import TensorFiles
 
 /// `invertlab infer`: runs a saved paper model on arrays from an NPY file, to compare its outputs with PyTorch's.
 struct InferCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeuralNet
+import TensorFiles
 
 /// `invertlab init`: writes a freshly initialised paper model as safetensors.
 struct InitCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import TensorFiles
 import XCTest
 
 /// Every kind of bad input gets an error naming the file and the problem, or is skipped and counted on request.

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TensorFiles
 import XCTest
 
 /// The built `invertlab` binary, run as a user runs it.

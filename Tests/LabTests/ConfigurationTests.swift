@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Lab
 import NeuralNet
+import TensorFiles
 import XCTest
 
 /// Presets, release policies, and settings that cannot work, refused before any training.

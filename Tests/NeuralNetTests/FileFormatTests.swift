@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TensorFiles
 import XCTest
 
 /// Safetensors and NPY: round trips, and a clear error for every kind of bad file.
@@ -89,7 +90,9 @@ final class FileFormatTests: XCTestCase {
     }
 
     func testMissingTensorIsReported() throws {
-        assertLoadFails(try validFileWithChange { $0.removeValue(forKey: "decoder.3.bias") }, mentioning: ["decoder.3.bias"])
+        let file = folder.appendingPathComponent("partial.safetensors")
+        try SafeTensors.write(makeInversion(seed: 4).stateEntries.filter { $0.name != "decoder.3.bias" }, to: file)
+        assertLoadFails(file, mentioning: ["decoder.3.bias"])
     }
 
     func testWrongShapeIsReported() throws {
@@ -123,6 +126,66 @@ final class FileFormatTests: XCTestCase {
         let tiny = folder.appendingPathComponent("tiny.safetensors")
         try Data([1, 2, 3]).write(to: tiny)
         assertLoadFails(tiny, mentioning: ["too short"])
+    }
+
+    func testOverlappingGappedAndTrailingDataAreRefused() throws {
+        let overlapping = try writeRaw(header: #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#,
+                                       data: Data(count: 12))
+        XCTAssertThrowsError(try SafeTensors.read(overlapping)) { XCTAssert("\($0)".contains("share data bytes"), "\($0)") }
+        let gapped = try writeRaw(header: #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}"#, data: Data(count: 8))
+        XCTAssertThrowsError(try SafeTensors.read(gapped)) { XCTAssert("\($0)".contains("belong to no tensor"), "\($0)") }
+        let trailing = try writeRaw(header: #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#, data: Data(count: 9))
+        XCTAssertThrowsError(try SafeTensors.read(trailing)) { XCTAssert("\($0)".contains("5 bytes after"), "\($0)") }
+        let exact = try writeRaw(header: #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#, data: Data(count: 4))
+        XCTAssertEqual(try SafeTensors.read(exact)["a"]?.shape, [1])
+    }
+
+    func testDuplicateKeysAndHostileShapesAreRefused() throws {
+        let duplicate = try writeRaw(header: #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#,
+                                     data: Data(count: 4))
+        XCTAssertThrowsError(try SafeTensors.read(duplicate)) { XCTAssert("\($0)".contains("'a' twice"), "\($0)") }
+        let nestedDuplicate = try writeRaw(header: #"{"a": {"dtype": "F32", "shape": [1], "shape": [2], "data_offsets": [0, 4]}}"#,
+                                           data: Data(count: 4))
+        XCTAssertThrowsError(try SafeTensors.read(nestedDuplicate)) { XCTAssert("\($0)".contains("'shape' twice"), "\($0)") }
+        let negative = try writeRaw(header: #"{"a": {"dtype": "F32", "shape": [-1, -4], "data_offsets": [0, 16]}}"#, data: Data(count: 16))
+        XCTAssertThrowsError(try SafeTensors.read(negative)) { XCTAssert("\($0)".contains("negative dimension"), "\($0)") }
+        let huge = try writeRaw(header: #"{"a": {"dtype": "F32", "shape": [4611686018427387904, 4], "data_offsets": [0, 0]}}"#, data: Data())
+        XCTAssertThrowsError(try SafeTensors.read(huge)) { XCTAssert("\($0)".contains("more elements than memory"), "\($0)") }
+    }
+
+    func testPyTorchCheckpointsAreNamedAsSuch() throws {
+        for (name, start) in [("zip.pth", [UInt8]([0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 0, 0, 0])), ("pickle.pth", [0x80, 0x02, 0x8A, 0x0A, 0, 0, 0, 0, 0, 0])] {
+            let file = folder.appendingPathComponent(name)
+            try Data(start).write(to: file)
+            assertLoadFails(file, mentioning: ["not a safetensors file", "convert_pth.py"])
+        }
+    }
+
+    func testNonFiniteWeightsAndNegativeVarianceAreRefused() throws {
+        let file = folder.appendingPathComponent("weights.safetensors")
+        let model = makeInversion(seed: 7)
+        let weight = try XCTUnwrap(model.stateEntries.first { $0.name == "decoder.0.weight" })
+        guard case .floats(let tensor) = weight.value else { return XCTFail("weight is not a float tensor") }
+        tensor[5] = .nan
+        try model.saveState(to: file)
+        assertLoadFails(file, mentioning: ["decoder.0.weight", "nan", "element 5"])
+        tensor[5] = 0
+        let variance = try XCTUnwrap(model.stateEntries.first { $0.name == "decoder.1.running_var" })
+        guard case .floats(let varianceTensor) = variance.value else { return XCTFail("variance is not a float tensor") }
+        varianceTensor[2] = -0.5
+        try model.saveState(to: file)
+        assertLoadFails(file, mentioning: ["decoder.1.running_var", "negative variance"])
+    }
+
+    func testFoldersAndPipesAreNamedAsSuch() throws {
+        assertLoadFails(folder, mentioning: ["is a folder"])
+        let pipe = folder.appendingPathComponent("pipe.safetensors")
+        XCTAssertEqual(mkfifo(pipe.path, 0o600), 0)
+        assertLoadFails(pipe, mentioning: ["named pipe"])
+        let loop = folder.appendingPathComponent("loop.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: loop.path, withDestinationPath: loop.path)
+        assertLoadFails(loop, mentioning: ["loop of symbolic links"])
+        assertLoadFails(folder.appendingPathComponent("absent.safetensors"), mentioning: ["does not exist"])
     }
 
     func testNumpyRoundTripAndErrors() throws {

@@ -1,4 +1,5 @@
 import NeuralNet
+import TensorFiles
 import XCTest
 
 /// Each layer's forward and backward against values recorded from PyTorch.

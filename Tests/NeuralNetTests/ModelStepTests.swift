@@ -1,4 +1,5 @@
 import NeuralNet
+import TensorFiles
 import XCTest
 
 /// One full training step (forward, loss, backward, the paper's Adam) of each architecture against PyTorch.

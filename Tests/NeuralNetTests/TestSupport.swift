@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TensorFiles
 import XCTest
 
 /// Golden values recorded from PyTorch by scripts/make_golden_fixtures.py.

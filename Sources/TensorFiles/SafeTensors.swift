@@ -1,13 +1,5 @@
 import Foundation
-
-/// A weight or array file that cannot be used; the message names the file and, where there is one, the tensor.
-public struct FileFormatError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-
-    public init(_ file: URL, _ problem: String) {
-        description = "\(file.path): \(problem)"
-    }
-}
+import NeuralNet
 
 /// The safetensors format (8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and
 /// byte range, then the raw little-endian data), which PyTorch users open with `safetensors.torch.load_file`.
@@ -23,23 +15,33 @@ public enum SafeTensors {
     private static let bytesPerElement = ["F32": 4, "I64": 8, "F64": 8, "F16": 2, "BF16": 2, "I32": 4, "I8": 1,
                                           "U8": 1, "I16": 2, "BOOL": 1]
 
-    /// Reads every tensor of `file`, checking the header against the data before anything is returned.
+    /// The largest header the format allows (its specification caps it at 100 MB).
+    private static let maximumHeaderLength: UInt64 = 100_000_000
+
+    /// Reads every tensor of `file`, checking the header against the data before anything is returned: the tensors'
+    /// byte ranges must tile the data exactly (no overlap, no gap, nothing after the last), and no JSON key may appear
+    /// twice, since a parser would silently keep one of them.
     public static func read(_ file: URL) throws -> [String: StoredTensor] {
-        let contents: Data
-        do { contents = try Data(contentsOf: file) } catch {
-            throw FileFormatError(file, "cannot be read (\(error.localizedDescription))")
+        let contents = try FileBytes.read(file)
+        if let format = foreignFormat(contents) {
+            throw FileFormatError(file, "is \(format), not a safetensors file; convert it with scripts/convert_pth.py")
         }
         guard contents.count >= 8 else { throw FileFormatError(file, "is \(contents.count) bytes, too short for a safetensors header") }
         let headerLength = contents.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard headerLength <= UInt64(contents.count - 8) else {
-            throw FileFormatError(file, "header length \(headerLength) is larger than the \(contents.count - 8) bytes after it")
+        guard headerLength <= UInt64(contents.count - 8), headerLength <= maximumHeaderLength else {
+            throw FileFormatError(file, "is not a safetensors file: its header length \(headerLength) is larger than the \(contents.count - 8) bytes after it")
         }
         let dataStart = 8 + Int(headerLength)
-        guard let header = try? JSONSerialization.jsonObject(with: contents.subdata(in: 8..<dataStart)) as? [String: Any] else {
-            throw FileFormatError(file, "header is not a JSON object")
+        let headerBytes = contents.subdata(in: 8..<dataStart)
+        guard let header = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any] else {
+            throw FileFormatError(file, "is not a safetensors file: its header is not a JSON object")
+        }
+        if let duplicate = JSONKeys.firstDuplicate(in: [UInt8](headerBytes)) {
+            throw FileFormatError(file, "header has the key '\(duplicate)' twice")
         }
         let dataSize = contents.count - dataStart
         var tensors: [String: StoredTensor] = [:]
+        var ranges: [(name: String, range: Range<Int>)] = []
         for (name, description) in header where name != "__metadata__" {
             guard let fields = description as? [String: Any], let dtype = fields["dtype"] as? String,
                   let shape = fields["shape"] as? [Int], let offsets = fields["data_offsets"] as? [Int],
@@ -49,17 +51,52 @@ public enum SafeTensors {
             guard let elementSize = bytesPerElement[dtype] else {
                 throw FileFormatError(file, "tensor '\(name)' has unknown dtype \(dtype)")
             }
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw FileFormatError(file, "tensor '\(name)' has a negative dimension in its shape \(shape)")
+            }
+            guard let elements = CheckedSize.product(shape), let expected = CheckedSize.product([elements, elementSize]) else {
+                throw FileFormatError(file, "tensor '\(name)' of shape \(shape) has more elements than memory can hold")
+            }
+            guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw FileFormatError(file, "tensor '\(name)' has data_offsets \(offsets) outside the \(dataSize) data bytes (file truncated?)")
             }
-            let expected = Tensor.elementCount(shape) * elementSize
             guard offsets[1] - offsets[0] == expected else {
                 throw FileFormatError(file, "tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(expected) bytes, the header gives \(offsets[1] - offsets[0])")
             }
+            ranges.append((name, offsets[0]..<offsets[1]))
             tensors[name] = StoredTensor(dtype: dtype, shape: shape,
                                          bytes: contents.subdata(in: (dataStart + offsets[0])..<(dataStart + offsets[1])))
         }
+        try checkTiling(ranges, dataSize: dataSize, file: file)
         return tensors
+    }
+
+    /// Refuses tensors whose bytes overlap, bytes that belong to no tensor, and bytes after the last tensor.
+    private static func checkTiling(_ ranges: [(name: String, range: Range<Int>)], dataSize: Int, file: URL) throws {
+        var end = 0
+        var previous = ""
+        for (name, range) in ranges.sorted(by: { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }) {
+            if range.lowerBound < end {
+                throw FileFormatError(file, "tensors '\(previous)' and '\(name)' share data bytes (overlapping data_offsets)")
+            }
+            if range.lowerBound > end {
+                throw FileFormatError(file, "data bytes \(end)..<\(range.lowerBound) belong to no tensor")
+            }
+            end = range.upperBound
+            previous = name
+        }
+        if end < dataSize {
+            throw FileFormatError(file, "has \(dataSize - end) bytes after the last tensor's data")
+        }
+    }
+
+    /// What a file that is clearly something else is, judged by its first bytes: PyTorch's `torch.save` writes a
+    /// zip archive (or, before 1.6, a bare pickle).
+    private static func foreignFormat(_ contents: Data) -> String? {
+        let start = [UInt8](contents.prefix(4))
+        if start == [0x50, 0x4B, 0x03, 0x04] { return "a zip archive (a PyTorch .pth checkpoint?)" }
+        if start.count >= 2, start[0] == 0x80, (2...5).contains(start[1]) { return "a Python pickle (a PyTorch .pth checkpoint?)" }
+        return nil
     }
 
     /// Writes `entries` to `file` (float tensors as F32, counters as I64 scalars) through a temporary file renamed
@@ -88,52 +125,6 @@ public enum SafeTensors {
         contents.append(payload)
         do { try contents.write(to: file, options: .atomic) } catch {
             throw FileFormatError(file, "cannot be written (\(error.localizedDescription))")
-        }
-    }
-}
-
-extension Layer {
-    /// Saves the layer's state dict to a safetensors file.
-    public func saveState(to file: URL, metadata: [String: String] = [:]) throws {
-        try SafeTensors.write(stateEntries, to: file, metadata: metadata)
-    }
-
-    /// Loads the layer's state dict from a safetensors file, strictly, as PyTorch's `load_state_dict(strict=True)`:
-    /// every name must be present with the right shape and dtype and no other name may appear. Nothing is changed
-    /// unless the whole file fits.
-    public func loadState(from file: URL) throws {
-        let stored = try SafeTensors.read(file)
-        let entries = stateEntries
-        let expected = Set(entries.map(\.name))
-        if let extra = stored.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw FileFormatError(file, "has tensor '\(extra)', which this model does not have")
-        }
-        for entry in entries {
-            guard let tensor = stored[entry.name] else {
-                throw FileFormatError(file, "has no tensor '\(entry.name)'")
-            }
-            switch entry.value {
-            case .floats(let target):
-                guard tensor.dtype == "F32" else {
-                    throw FileFormatError(file, "tensor '\(entry.name)' has dtype \(tensor.dtype), expected F32")
-                }
-                guard tensor.shape == target.shape else {
-                    throw FileFormatError(file, "tensor '\(entry.name)' has shape \(tensor.shape), expected \(target.shape)")
-                }
-            case .counter:
-                guard tensor.dtype == "I64", tensor.shape.isEmpty else {
-                    throw FileFormatError(file, "tensor '\(entry.name)' should be an I64 scalar, is \(tensor.dtype) of shape \(tensor.shape)")
-                }
-            }
-        }
-        for entry in entries {
-            let bytes = stored[entry.name]!.bytes
-            switch entry.value {
-            case .floats(let target):
-                _ = bytes.withUnsafeBytes { $0.copyBytes(to: UnsafeMutableRawBufferPointer(start: target.pointer, count: target.count * 4)) }
-            case .counter(let counter):
-                counter.value = bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
-            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Float arrays in NumPy's `.npy` format, the way users hand arrays to `invertlab infer` and read its answers.
 public enum NumpyArray {
@@ -71,10 +72,7 @@ public enum NumpyArray {
 
     /// Reads a little-endian float32 or float64 array in C order as a Float32 tensor.
     public static func read(_ file: URL) throws -> Tensor {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: file)) } catch {
-            throw FileFormatError(file, "cannot be read (\(error.localizedDescription))")
-        }
+        let bytes = [UInt8](try FileBytes.read(file))
         let header = try header(of: bytes, file: file)
         guard header.dtype == "<f4" || header.dtype == "<f8" else {
             throw FileFormatError(file, "has dtype '\(header.dtype)'; invertlab reads float32 or float64 (little-endian)")
