@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 
 /// The attacker's background knowledge: a kind of auxiliary set drawn from the data (see `AuxiliaryKind`), or a
 /// separate data set at a path.
@@ -26,5 +27,12 @@ public enum AuxiliarySource: Sendable, Hashable, CustomStringConvertible {
             throw ConfigurationError("\(option) is empty: give \(AuxiliaryKind.allCases.map(\.rawValue).joined(separator: ", ")) or a path")
         }
         self = AuxiliaryKind(rawValue: trimmed).map(AuxiliarySource.kind) ?? .path(trimmed)
+    }
+
+    /// Refuses a path that does not exist, saying it is not a known kind either, so a misspelt kind is caught
+    /// before anything trains.
+    public func checkAvailable(option: String) throws {
+        guard case .path(let path) = self, !FileManager.default.fileExists(atPath: path) else { return }
+        throw ConfigurationError("\(option) '\(path)' is neither a known set (\(AuxiliaryKind.allCases.map(\.rawValue).joined(separator: ", "))) nor an existing path")
     }
 }

@@ -107,7 +107,9 @@ public final class Experiment {
         switch source {
         case .kind(.distinct): set = try ExperimentConfig.dataSource(config.distinct).load(loadOptions)
         case .kind(let kind): set = try split.auxiliary(kind)
-        case .path(let path): set = try ExperimentConfig.dataSource(path).load(loadOptions)
+        case .path(let path):
+            try source.checkAvailable(option: "--aux")
+            set = try ExperimentConfig.dataSource(path).load(loadOptions)
         }
         guard set.count > 0 else { throw ConfigurationError("the auxiliary set '\(source)' is empty") }
         let sized = try sizedAuxiliary(set, source)

@@ -186,10 +186,12 @@ public final class LabSession: @unchecked Sendable {
         enqueue { lab in
             do {
                 let run = try RunFolder(folder)
+                try run.create()
                 let settings = self.locked { self.attack }
                 let (model, release) = try self.rendered ?? (lab.inversion(for: settings), settings.victimRelease)
                 try lab.writeRun(to: run, attack: model,
                                  settings: lab.settings(of: model, victimRelease: release, trainingRelease: settings.trainingRelease))
+                try run.saveState(.complete)
                 self.locked { self.pending.append(.stage("saved the run folder \(folder.path)")) }
             } catch let error as CancellationError {
                 throw error

@@ -4,16 +4,31 @@ import Foundation
 /// optionally the joint attack beside it, and write the run folder.
 public enum RunFlow {
     /// Runs `config` end to end; `classifierFile` loads the target instead of training it, `jointWeight` adds the
-    /// malicious developer's joint training, `folder` receives the run folder. `describe` is told what was loaded
-    /// before training starts.
+    /// malicious developer's joint training, `folder` receives the run folder (created once the data has loaded,
+    /// its `state.json` saying how the run ended). `describe` is told what was loaded before training starts;
+    /// `checkpoint` runs between any two batches, and what it throws stops the run.
     public static func run(_ config: ExperimentConfig, classifierFile: URL?, jointWeight: Float?, folder: RunFolder?,
                            observe: @escaping (LabEvent) throws -> Void,
+                           checkpoint: @escaping () throws -> Void = {},
                            describe: (Experiment) -> Void = { _ in }) throws -> RunReport {
         let started = Date()
         let lab = try Experiment(config, classifierFile: classifierFile, runFolder: folder, observe: observe)
+        lab.checkpoint = checkpoint
         describe(lab)
-        try folder?.saveConfig(config)
-        if classifierFile == nil { try lab.trainClassifier() }
+        guard let folder else { return try evaluate(lab, trainClassifier: classifierFile == nil, jointWeight: jointWeight, started: started) }
+        return try folder.track {
+            try folder.saveConfig(config)
+            let report = try evaluate(lab, trainClassifier: classifierFile == nil, jointWeight: jointWeight, started: started)
+            let attack = try lab.inversion(for: config.attack, checkpoints: true)
+            try lab.writeRun(to: folder, attack: attack, settings: config.attack)
+            return report
+        }
+    }
+
+    /// Trains what needs training and measures the configured attack (and the joint one, when asked).
+    private static func evaluate(_ lab: Experiment, trainClassifier: Bool, jointWeight: Float?, started: Date) throws -> RunReport {
+        let config = lab.config
+        if trainClassifier { try lab.trainClassifier() }
         let trainAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTrain)
         let testAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTest)
         let attack = try lab.inversion(for: config.attack, checkpoints: true)
@@ -24,7 +39,6 @@ public enum RunFlow {
             return RunReport.Joint(weight: weight, testAccuracy: result.testAccuracy, mseVictimTrain: result.train,
                                    mseVictimTest: result.test)
         }
-        try folder.map { try lab.writeRun(to: $0, attack: attack, settings: config.attack) }
         return RunReport(
             classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy),
             inversion: .init(aux: config.attack.auxiliary.text, kTrain: config.attack.trainingPolicy.text,

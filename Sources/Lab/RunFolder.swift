@@ -8,11 +8,70 @@ import TensorFiles
 public struct RunFolder: Sendable {
     public let url: URL
 
-    /// Creates the folder (and its parents) if needed.
-    public init(_ url: URL) throws {
+    /// A run folder at `url`, checked but not yet created (see `create`), so a run whose settings or data fail to load
+    /// leaves nothing behind. Unless `replacing`, a folder that already holds a run is refused rather than
+    /// overwritten; errors name `option`.
+    public init(_ url: URL, option: String = "--out", replacing: Bool = true) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw ConfigurationError("\(option) \(url.path) is a file, not a folder") }
+            let held = RunFolder.runFiles.filter { FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path) }
+            if !replacing, let first = held.first {
+                throw ConfigurationError("\(option) \(url.path) already holds a run (\(first)); choose another folder or pass --overwrite to replace it")
+            }
+        }
         self.url = url
+        self.option = option
+    }
+
+    /// The run folder an option names; an empty `path` is refused (as a URL it would mean the current folder).
+    public init(path: String, option: String = "--out", replacing: Bool) throws {
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else { throw ConfigurationError("\(option) is empty: give a folder") }
+        try self.init(URL(fileURLWithPath: path), option: option, replacing: replacing)
+    }
+
+    /// The files that mark a folder as holding a run or a sweep.
+    private static let runFiles = ["state.json", "config.json", "sweep.json"]
+
+    /// The option the folder came from, named in errors.
+    private let option: String
+
+    /// Creates the folder (and its parents) if needed.
+    public func create() throws {
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw ConfigurationError("--out \(url.path): cannot be created (\(error.localizedDescription))")
+            let blocked = url.pathComponents.indices.dropFirst().map { NSString.path(withComponents: Array(url.pathComponents[...$0])) }
+                .first { path in
+                    var isFolder: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
+                }
+            let reason = blocked.map { "\($0) is a file" } ?? error.localizedDescription
+            throw ConfigurationError("\(option) \(url.path): cannot be created (\(reason))")
+        }
+    }
+
+    /// Writes `state.json` (state, reason, time), atomically.
+    public func saveState(_ state: RunState) throws {
+        var fields = ["state": state.name, "time": ISO8601DateFormatter().string(from: Date())]
+        if let reason = state.reason { fields["reason"] = reason }
+        let data = try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: file("state.json"), options: .atomic)
+    }
+
+    /// Creates the folder, marks it running, runs `body`, and records how it ended: complete, interrupted (a
+    /// `RunInterruption`) or failed with the error's text. The error is rethrown.
+    public func track<Result>(_ body: () throws -> Result) throws -> Result {
+        try create()
+        try saveState(.running)
+        do {
+            let result = try body()
+            try saveState(.complete)
+            return result
+        } catch let interruption as RunInterruption {
+            try? saveState(.interrupted(reason: "\(interruption); the models are those of the last finished epoch"))
+            throw interruption
+        } catch {
+            try? saveState(.failed(reason: "\(error)"))
+            throw error
         }
     }
 

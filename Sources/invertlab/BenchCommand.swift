@@ -22,10 +22,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
-    @Option(help: "Images per step.")
+    @Option(parsing: .unconditional, help: "Images per step.")
     var batch: Int = 128
 
-    @Option(help: "Time each step for at least this many seconds (and at least 2 steps).")
+    @Option(parsing: .unconditional, help: "Time each step for at least this many seconds (and at least 2 steps).")
     var seconds: Double = 3
 
     @Option(help: "Configurations as width,classes,pixels separated by ';' (default: the four standard ones).")
@@ -53,7 +53,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2, not \(batch)") }
-        guard seconds >= 0 else { throw ValidationError("--seconds must not be negative") }
+        guard seconds.isFinite, seconds >= 0 else { throw ValidationError("--seconds takes a finite number of seconds ≥ 0, not \(seconds)") }
         _ = try parsedConfigs()
     }
 

@@ -21,10 +21,10 @@ struct DatasetCommand: ParsableCommand {
     @Option(help: "The data set: synthetic-faces, synthetic-patterns, or a path.")
     var data = "synthetic-faces"
 
-    @Option(help: "Image side after preprocessing: 32 or 64.")
+    @Option(parsing: .unconditional, help: "Image side after preprocessing: 32 or 64.")
     var size = 32
 
-    @Option(help: "How many classes (the first ones) the target classifier knows.")
+    @Option(parsing: .unconditional, help: "How many classes (the first ones) the target classifier knows.")
     var privateClasses = 40
 
     @Flag(help: "Cut CelebA's aligned faces to 108 x 108 at (35, 70) before resizing, as the paper does.")
@@ -36,7 +36,7 @@ struct DatasetCommand: ParsableCommand {
     @Flag(help: "Leave out unreadable images (counted in the summary) instead of stopping at the first.")
     var skipBadImages = false
 
-    @Option(help: "Seed of the split and of the embedded generators.")
+    @Option(parsing: .unconditional, help: "Seed of the split and of the embedded generators.", transform: SeedArgument.parse)
     var seed: UInt64 = 2019
 
     @Option(help: "Write a PNG grid of samples here: rows of 8, one row per class shown.")

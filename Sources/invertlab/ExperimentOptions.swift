@@ -10,31 +10,31 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Private data: synthetic-faces or a path (image folder, IDX, CSV, NPY/NPZ, CIFAR).")
     var data: String?
 
-    @Option(help: "How many classes (the first ones) the target classifier knows.")
+    @Option(parsing: .unconditional, help: "How many classes (the first ones) the target classifier knows.")
     var privateClasses: Int?
 
     @Option(help: "Attacker's background knowledge: same, generic, distinct, aligned, augmented, or a path.")
     var aux: String?
 
-    @Option(help: "How many auxiliary images the attacker has (default: all; the synthetic faces draw more people when asked).")
+    @Option(parsing: .unconditional, help: "How many auxiliary images the attacker has (default: all; the synthetic faces draw more people when asked).")
     var auxSize: Int?
 
-    @Option(help: "Image side: 32 or 64.")
+    @Option(parsing: .unconditional, help: "Image side: 32 or 64.")
     var size: Int?
 
-    @Option(help: "Channel width of both models (the paper: 128).")
+    @Option(parsing: .unconditional, help: "Channel width of both models (the paper: 128).")
     var width: Int?
 
-    @Option(help: "Classifier training epochs.")
+    @Option(parsing: .unconditional, help: "Classifier training epochs.")
     var epochsClassifier: Int?
 
-    @Option(help: "Inversion model training epochs.")
+    @Option(parsing: .unconditional, help: "Inversion model training epochs.")
     var epochsInversion: Int?
 
-    @Option(help: "Images per training step.")
+    @Option(parsing: .unconditional, help: "Images per training step.")
     var batch: Int?
 
-    @Option(help: "Seed of every random choice.")
+    @Option(parsing: .unconditional, help: "Seed of every random choice.", transform: SeedArgument.parse)
     var seed: UInt64?
 
     @Flag(help: "Apply the authors' per-pixel min-max scaling to the data.")
@@ -50,7 +50,10 @@ struct ExperimentOptions: ParsableArguments {
             : try ExperimentConfig.preset(named: preset)
         if let data { config.data = data }
         if let privateClasses { config.privateClasses = privateClasses }
-        if let aux { config.attack.auxiliary = try AuxiliarySource(parsing: aux, option: "--aux") }
+        if let aux {
+            config.attack.auxiliary = try AuxiliarySource(parsing: aux, option: "--aux")
+            try config.attack.auxiliary.checkAvailable(option: "--aux")
+        }
         if let auxSize { config.auxiliarySize = auxSize }
         if let size { config.size = size }
         if let width { config.width = width }

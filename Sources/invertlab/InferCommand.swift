@@ -32,10 +32,10 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Where to write the float32 NPY result.")
     var output: String
 
-    @Option(help: "Inversion only: how many of the largest entries of each vector to keep (default: all).")
+    @Option(parsing: .unconditional, help: "Inversion only: how many of the largest entries of each vector to keep (default: all).")
     var truncation: Int?
 
-    @Option(help: "Samples per forward pass.")
+    @Option(parsing: .unconditional, help: "Samples per forward pass.")
     var batch: Int = 128
 
     func validate() throws {

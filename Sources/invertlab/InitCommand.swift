@@ -21,7 +21,7 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var shape: ModelShapeOptions
 
-    @Option(help: "Seed of the random initialisation.")
+    @Option(parsing: .unconditional, help: "Seed of the random initialisation.", transform: SeedArgument.parse)
     var seed: UInt64 = 1
 
     @Option(help: "Where to write the safetensors file.")

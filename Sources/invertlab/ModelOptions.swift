@@ -9,13 +9,13 @@ enum Architecture: String, ExpressibleByArgument, CaseIterable {
 
 /// The options that fix a paper model's shape.
 struct ModelShapeOptions: ParsableArguments {
-    @Option(help: "Image side in pixels: 32 (the paper's MNIST setting) or 64 (faces).")
+    @Option(parsing: .unconditional, help: "Image side in pixels: 32 (the paper's MNIST setting) or 64 (faces).")
     var size: Int = 64
 
-    @Option(help: "Number of classes the classifier tells apart (the length of a prediction vector).")
+    @Option(parsing: .unconditional, help: "Number of classes the classifier tells apart (the length of a prediction vector).")
     var classes: Int
 
-    @Option(help: "Channel width of the first convolution (ndf / ngf; the paper uses 128).")
+    @Option(parsing: .unconditional, help: "Channel width of the first convolution (ndf / ngf; the paper uses 128).")
     var width: Int = 128
 
     func validate() throws {

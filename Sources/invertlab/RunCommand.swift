@@ -27,11 +27,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var release: ReleaseOptions
 
-    @Option(help: "Also train classifier and inversion model jointly (loss = NLL + λ · MSE), the malicious developer's case, and report it beside the black-box pair.")
+    @Option(parsing: .unconditional, help: "Also train classifier and inversion model jointly (loss = NLL + λ · MSE), the malicious developer's case, and report it beside the black-box pair.")
     var joint: Float?
 
     @Option(help: "Write the run folder here (config.json, metrics.csv, grids, models).")
     var out: String?
+
+    @Flag(help: "Replace the run already in --out instead of refusing.")
+    var overwrite = false
 
     @Flag(help: "Print one JSON object with the results as the last line.")
     var json = false
@@ -48,12 +51,15 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var config = try experiment.config()
         try release.apply(to: &config)
-        let folder = try out.map { try RunFolder(URL(fileURLWithPath: $0)) }
+        let folder = try out.map { try RunFolder(path: $0, replacing: overwrite) }
         let progress = ProgressBar(quiet: quiet)
-        let result = try RunFlow.run(config, classifierFile: release.classifierFile, jointWeight: joint, folder: folder,
-                                     observe: progress.show) { lab in
-            guard !quiet, let auxiliary = try? lab.auxiliarySet(config.attack.auxiliary) else { return }
-            FileHandle.standardError.write(Data((lab.split.summary + "\nauxiliary: \(auxiliary.origin)\n").utf8))
+        let stop = SignalStop()
+        let result = try stop.run(folder: folder) {
+            try RunFlow.run(config, classifierFile: release.classifierFile, jointWeight: joint, folder: folder,
+                            observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check) { lab in
+                guard !quiet, let auxiliary = try? lab.auxiliarySet(config.attack.auxiliary) else { return }
+                FileHandle.standardError.write(Data((lab.split.summary + "\nauxiliary: \(auxiliary.origin)\n").utf8))
+            }
         }
         if json {
             let encoder = JSONEncoder()

@@ -34,8 +34,11 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Write sweep.json, sweep.csv, sweep.txt (the table) and a grid PNG per auxiliary set here.")
     var out: String?
 
-    @Option(help: "Victims shown in each grid row (at least 1).")
+    @Option(parsing: .unconditional, help: "Victims shown in each grid row (at least 1).")
     var victims = 8
+
+    @Flag(help: "Replace the sweep already in --out instead of refusing.")
+    var overwrite = false
 
     @Flag(help: "Print one JSON object with the rows as the last line.")
     var json = false
@@ -56,9 +59,24 @@ struct SweepCommand: ParsableCommand {
         }
         config.attack = AttackSettings(auxiliary: firstAuxiliary, victimRelease: first, trainingRelease: .likeVictims)
         for policy in policies { try policy.check(classes: config.privateClasses, option: "--truncation") }
-        let folder = try out.map { try RunFolder(URL(fileURLWithPath: $0)) }
+        for auxiliary in auxiliaries { try auxiliary.checkAvailable(option: "--auxes") }
+        let folder = try out.map { try RunFolder(path: $0, replacing: overwrite) }
         let progress = ProgressBar(quiet: quiet)
-        let lab = try Experiment(config, classifierFile: classifier.map { URL(fileURLWithPath: $0) }, observe: progress.show)
+        let stop = SignalStop()
+        let lab = try Experiment(config, classifierFile: classifier.map { URL(fileURLWithPath: $0) },
+                                 observe: { try stop.check(); try progress.show($0) })
+        lab.checkpoint = stop.check
+        let report = try stop.run(folder: folder) {
+            guard let folder else { return try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: nil) }
+            return try folder.track { try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: folder) }
+        }
+        print(json ? report.json : report.table, terminator: json ? "\n" : "")
+    }
+
+    /// Trains the classifier unless one was loaded, then both inversion models per auxiliary set and truncation;
+    /// grids and the report go to `folder`.
+    private func sweep(_ lab: Experiment, policies: [ReleasePolicy], auxiliaries: [AuxiliarySource], folder: RunFolder?) throws -> SweepReport {
+        let config = lab.config
         if classifier == nil { try lab.trainClassifier() }
         var rows: [SweepReport.Row] = []
         let test = lab.split.classifierTest
@@ -80,6 +98,6 @@ struct SweepCommand: ParsableCommand {
         }
         let report = SweepReport(classifierTestAccuracy: try lab.classifierAccuracy(on: test), rows: rows)
         try folder.map { try report.write(to: $0) }
-        print(json ? report.json : report.table, terminator: json ? "\n" : "")
+        return report
     }
 }

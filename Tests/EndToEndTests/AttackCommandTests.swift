@@ -94,7 +94,7 @@ final class AttackCommandTests: XCTestCase {
             (["--truncation", "9"], "--truncation 9 must be between 1 and the 5 private classes"),
             (["--truncation", "0"], "--truncation '0'"),
             (["--private-classes", "500"], "500 private classes asked for"),
-            (["--aux", "nowhere/at/all"], "does not exist"),
+            (["--aux", "nowhere/at/all"], "is neither a known set"),
             (["--size", "40"], "--size must be 32 or 64"),
             (["--preset", "no-such-preset"], "no preset 'no-such-preset'"),
         ]

@@ -65,7 +65,7 @@ final class ConfigurationTests: XCTestCase {
         assertRefused({ $0.attack.trainingRelease = .fixed(.topK(50)) }, "--train-truncation 50 must be between 1 and the 40")
         assertRefused({ $0.privateClasses = 120 }, "has 100 classes; 120 private classes asked for")
         assertRefused({ $0.size = 48 }, "--size must be 32 or 64")
-        assertRefused({ $0.attack.auxiliary = .path("/no/such/folder") }, "/no/such/folder: does not exist")
+        assertRefused({ $0.attack.auxiliary = .path("/no/such/folder") }, "--aux '/no/such/folder' is neither a known set")
         // Aligned background knowledge from patterns that have no head turn: nothing to filter by.
         assertRefused({ $0.data = "synthetic-patterns"; $0.privateClasses = 3; $0.attack.auxiliary = .kind(.aligned) }, "'yaw'")
         assertRefused({ $0.privateClasses = 100; $0.attack.auxiliary = .kind(.generic) }, "every class is private")
@@ -79,6 +79,7 @@ final class ConfigurationTests: XCTestCase {
 
     func testDivergenceStopsTrainingAndKeepsTheLastGoodCheckpoint() throws {
         let folder = try RunFolder(FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-nan-\(UUID().uuidString)"))
+        try folder.create()
         defer { try? FileManager.default.removeItem(at: folder.url) }
         var config = ExperimentConfig()
         config.privateClasses = 4

@@ -28,7 +28,12 @@ final class ReleaseSettingsTests: XCTestCase {
         XCTAssertEqual(try TrainingRelease(parsing: "all", option: "x"), .fixed(.full))
         XCTAssertEqual(try TrainingRelease(parsing: "2", option: "x"), .fixed(.topK(2)))
         XCTAssertEqual(try AuxiliarySource(parsing: "aligned", option: "x"), .kind(.aligned))
-        XCTAssertEqual(try AuxiliarySource(parsing: "data/celeba", option: "x"), .path("data/celeba"))
+        let folder = FileManager.default.temporaryDirectory.path
+        XCTAssertEqual(try AuxiliarySource(parsing: folder, option: "x"), .path(folder))
+        XCTAssertNoThrow(try AuxiliarySource(parsing: folder, option: "x").checkAvailable(option: "--aux"))
+        XCTAssertThrowsError(try AuxiliarySource(parsing: "genric", option: "--aux").checkAvailable(option: "--aux")) { error in
+            XCTAssert("\(error)".contains("--aux 'genric' is neither a known set (same, generic"), "\(error)")
+        }
     }
 
     func testOutOfRangeValuesAreRefusedWithTheOptionAndTheRange() {
