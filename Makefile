@@ -53,10 +53,10 @@ interop: build
 # JSON go to runs/reproduce/. Takes about an hour on two cores; EPOCHS=10 makes a quicker pass.
 EPOCHS ?= 30
 reproduce: build
-	$(RELEASE_BINARY) sweep --truncation 1,3,5,10,all --auxes generic,distinct,aligned --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/faces
-	$(RELEASE_BINARY) run --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/faces-joint
-	$(RELEASE_BINARY) sweep --preset orl --data $(ORL) --truncation 1,3,5,all --auxes generic,distinct --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/orl
-	$(RELEASE_BINARY) run --preset orl --data $(ORL) --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --out runs/reproduce/orl-joint
+	$(RELEASE_BINARY) sweep --truncation 1,3,5,10,all --auxes generic,distinct,aligned --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --overwrite --out runs/reproduce/faces
+	$(RELEASE_BINARY) run --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --overwrite --out runs/reproduce/faces-joint
+	$(RELEASE_BINARY) sweep --preset orl --data $(ORL) --truncation 1,3,5,all --auxes generic,distinct --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --overwrite --out runs/reproduce/orl
+	$(RELEASE_BINARY) run --preset orl --data $(ORL) --joint 50 --epochs-classifier $(EPOCHS) --epochs-inversion $(EPOCHS) --quiet --overwrite --out runs/reproduce/orl-joint
 
 # The trained target classifiers that ship in Assets (a preset with one opens without training its target): each
 # trained by invertlab with its preset's settings and seed.
@@ -64,7 +64,7 @@ PRESET_MODELS := classroom-faces orl
 models: build
 	mkdir -p Assets/models
 	for preset in $(PRESET_MODELS); do \
-		$(RELEASE_BINARY) run --preset $$preset --epochs-inversion 0 --quiet --out .build/$$preset-model && \
+		$(RELEASE_BINARY) run --preset $$preset --epochs-inversion 0 --quiet --overwrite --out .build/$$preset-model && \
 		cp .build/$$preset-model/classifier.safetensors Assets/models/$$preset-classifier.safetensors || exit 1; \
 	done
 
