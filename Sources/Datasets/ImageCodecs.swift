@@ -177,12 +177,12 @@ enum PortableGreyMap {
 }
 
 /// Whole-file reading with transparent gunzip (zlib), for `.gz` data sets.
-enum CompressedFile {
+public enum CompressedFile {
     /// The most a gzipped file may inflate to: a small file that expands past it is refused as it is read, not after.
     static let maximumBytes = 2 << 30
 
     /// The bytes of `file`, decompressed when it starts with the gzip magic.
-    static func read(_ file: URL) throws -> [UInt8] {
+    public static func read(_ file: URL) throws -> [UInt8] {
         let data = try FileBytes.read(file)
         guard data.count >= 2, data[data.startIndex] == 0x1F, data[data.startIndex + 1] == 0x8B else { return [UInt8](data) }
         guard let handle = gzopen(file.path, "rb") else { throw DatasetError(file, "cannot be opened as gzip") }

@@ -77,7 +77,11 @@ public enum NumpyImageLoader {
             for image in 0..<count {
                 var raw8 = [UInt8](repeating: 0, count: values)
                 for index in 0..<values {
-                    raw8[index] = UInt8(max(0, min(255, (header.value(raw, at: image * values + index) * scale).rounded())))
+                    let value = header.value(raw, at: image * values + index)
+                    guard value.isFinite else {
+                        throw DatasetError(source, "\(name)image \(image) holds \(value) at element \(index); pixels must be numbers")
+                    }
+                    raw8[index] = UInt8(max(0, min(255, (value * scale).rounded())))
                 }
                 let grey = channels >= 3 ? ImageProcessing.grey(fromInterleaved: raw8, channels: channels) : raw8
                 pixels += try preprocessing.apply(grey, width: width, height: height, source: source.path)
@@ -93,6 +97,11 @@ public enum NumpyImageLoader {
         guard header.elementSize != nil, header.shape.count == 1 else {
             throw DatasetError(source, "member \(member) has dtype '\(header.dtype)' and shape \(header.shape), expected one integer label per image")
         }
-        return bytes.withUnsafeBytes { raw in (0..<header.shape[0]).map { Int(header.value(raw, at: $0)) } }
+        let values = bytes.withUnsafeBytes { raw in (0..<header.shape[0]).map { header.value(raw, at: $0) } }
+        // One class per image at most, so a label beyond the image count is a corrupt file, not a large data set.
+        if let position = values.firstIndex(where: { !($0 >= 0 && $0 < Double(values.count) && $0 == $0.rounded()) }) {
+            throw DatasetError(source, "member \(member) holds the label \(values[position]) at position \(position); labels must be whole numbers from 0 to \(values.count - 1)")
+        }
+        return values.map { Int($0) }
     }
 }

@@ -52,8 +52,18 @@ struct ZipArchive {
         }
         let stored = Array(bytes[start..<(start + member.compressed)])
         switch member.method {
-        case 0: return stored
-        case 8: return try inflate(stored, size: member.size, name: name)
+        case 0:
+            guard member.size == member.compressed else {
+                throw DatasetError(file, "member \(name) is stored uncompressed but declares \(member.size) bytes for \(member.compressed)")
+            }
+            return stored
+        case 8:
+            // Deflate cannot expand data more than 1032-fold, so a larger declared size is a lie told to make the
+            // reader allocate; it is refused before any allocation.
+            guard let bound = CheckedSize.product([member.compressed, 1032]), member.size <= bound + 64 else {
+                throw DatasetError(file, "member \(name) declares \(member.size) bytes, more than its \(member.compressed) compressed bytes can hold")
+            }
+            return try inflate(stored, size: member.size, name: name)
         default: throw DatasetError(file, "member \(name) uses ZIP compression method \(member.method)")
         }
     }

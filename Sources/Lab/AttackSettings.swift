@@ -20,8 +20,8 @@ public struct AttackSettings: Sendable, Hashable {
     public var trainingPolicy: ReleasePolicy { trainingRelease.policy(victims: victimRelease) }
 
     /// Checks both policies against a vector of `classes` entries; errors name the options.
-    public func check(classes: Int) throws {
-        try victimRelease.check(classes: classes, option: "--truncation")
-        if case .fixed(let policy) = trainingRelease { try policy.check(classes: classes, option: "--train-truncation") }
+    public func check(classes: Int, truncationName: String = "--truncation", trainingName: String = "--train-truncation") throws {
+        try victimRelease.check(classes: classes, option: truncationName)
+        if case .fixed(let policy) = trainingRelease { try policy.check(classes: classes, option: trainingName) }
     }
 }

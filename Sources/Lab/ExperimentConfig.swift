@@ -45,17 +45,41 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         }
     }
 
-    /// Checks the settings that need no data.
+    /// Checks the settings that need no data; errors name the command-line options.
     public func validate() throws {
-        guard [32, 64].contains(size) else { throw ConfigurationError("--size must be 32 or 64, not \(size)") }
-        try Self.check(width, in: Limits.width, option: "--width")
-        try Self.check(privateClasses, in: Limits.classes, option: "--private-classes")
-        try Self.check(epochsClassifier, in: Limits.epochs, option: "--epochs-classifier")
-        try Self.check(epochsInversion, in: Limits.epochs, option: "--epochs-inversion")
-        try Self.check(batch, in: Limits.batch, option: "--batch")
-        if let auxiliarySize { try Self.check(auxiliarySize, in: Limits.auxiliarySize, option: "--aux-size") }
+        try checkSettings(naming: .option)
+    }
+
+    /// How an error names a setting: by its command-line option or by its key in a preset file.
+    enum SettingNames { case option, presetKey }
+
+    private func checkSettings(naming names: SettingNames) throws {
+        func name(_ option: String, _ key: String) -> String { names == .option ? option : key }
+        guard [32, 64].contains(size) else { throw ConfigurationError("\(name("--size", "size")) must be 32 or 64, not \(size)") }
+        try Self.check(width, in: Limits.width, option: name("--width", "width"))
+        try Self.check(privateClasses, in: Limits.classes, option: name("--private-classes", "private_classes"))
+        try Self.check(epochsClassifier, in: Limits.epochs, option: name("--epochs-classifier", "epochs_classifier"))
+        try Self.check(epochsInversion, in: Limits.epochs, option: name("--epochs-inversion", "epochs_inversion"))
+        try Self.check(batch, in: Limits.batch, option: name("--batch", "batch"))
+        if let auxiliarySize { try Self.check(auxiliarySize, in: Limits.auxiliarySize, option: name("--aux-size", "aux_size")) }
         try Self.check(syntheticPhotos, in: Limits.syntheticPhotos, option: "synthetic_photos")
-        try attack.check(classes: privateClasses)
+        try attack.check(classes: privateClasses, truncationName: name("--truncation", "truncation"),
+                         trainingName: name("--train-truncation", "train_truncation"))
+        if celebaCrop, data.hasPrefix("synthetic-") || Self.shippedDataSets.contains(data) {
+            throw ConfigurationError("\(name("--celeba-crop", "celeba_crop")) cuts CelebA's aligned photographs; \(data) has nothing to cut")
+        }
+    }
+
+    /// What a run with these settings should say before its figures: epochs of 0 leave a model untrained.
+    public func untrainedWarnings(classifierLoaded: Bool) -> [String] {
+        var warnings: [String] = []
+        if epochsClassifier == 0 && !classifierLoaded {
+            warnings.append("--epochs-classifier 0: the classifier keeps its random weights, so its figures mean nothing")
+        }
+        if epochsInversion == 0 {
+            warnings.append("--epochs-inversion 0: the inversion model keeps its random weights, so the attack's figures mean nothing")
+        }
+        return warnings
     }
 
     /// Reads a preset file: a JSON object with any of these settings (others keep their defaults).
@@ -92,7 +116,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         return settings
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case data, privateClasses = "private_classes", aux, distinct, truncation, trainTruncation = "train_truncation"
         case size, width, epochsClassifier = "epochs_classifier", epochsInversion = "epochs_inversion", batch, seed
         case minMaxScaling = "min_max_scaling", celebaCrop = "celeba_crop", syntheticPhotos = "synthetic_photos"
@@ -125,6 +149,19 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         celebaCrop = try container.decodeIfPresent(Bool.self, forKey: .celebaCrop) ?? defaults.celebaCrop
         syntheticPhotos = try container.decodeIfPresent(Int.self, forKey: .syntheticPhotos) ?? defaults.syntheticPhotos
         auxiliarySize = try container.decodeIfPresent(Int.self, forKey: .auxiliarySize)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            throw ConfigurationError("unknown setting '\(unknown)' (settings: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        try checkSettings(naming: .presetKey)
+    }
+
+    /// Any key of a JSON object, to find those that are not settings.
+    private struct AnyKey: CodingKey {
+        let stringValue: String
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 
     public func encode(to encoder: Encoder) throws {

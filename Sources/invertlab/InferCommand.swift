@@ -57,9 +57,17 @@ struct InferCommand: ParsableCommand {
         let inputs = try NumpyArray.read(URL(fileURLWithPath: input))
         let sampleShape = arch == .classifier ? [1, shape.size, shape.size] : [shape.classes]
         let sampleCount = Tensor.elementCount(sampleShape)
-        guard let count = inputs.shape.first, inputs.count == count * sampleCount, count > 0 else {
-            throw ValidationError("\(input): shape \(inputs.shape) does not hold samples of shape \(sampleShape)")
+        // The shapes the help names, not any shape with the right element count ([4, 1024] is not four images).
+        let accepted = arch == .classifier ? [sampleShape, [shape.size, shape.size]] : [sampleShape]
+        guard let count = inputs.shape.first, count > 0, accepted.contains(Array(inputs.shape.dropFirst())) else {
+            let wanted = accepted.map { "[N, " + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: " or ")
+            throw ValidationError("\(input): shape \(inputs.shape) is not \(wanted), what --arch \(arch.rawValue) with these options takes")
         }
+        let what = arch == .classifier ? "pixel values" : "probabilities"
+        if let index = (0..<inputs.count).first(where: { !(0...1).contains(inputs[$0]) }) {
+            throw ValidationError("\(input): element \(index) is \(inputs[index]); \(what) must lie in [0, 1]")
+        }
+        try checkWritable(URL(fileURLWithPath: output))
         let predictor = SoftmaxPredictor(model: model)
         let encoding = PredictionEncoding(classes: shape.classes, keep: truncation ?? shape.classes)
         let outputSample = arch == .classifier ? [shape.classes] : [1, shape.size, shape.size]
@@ -77,5 +85,17 @@ struct InferCommand: ParsableCommand {
             first += rows
         }
         try NumpyArray.write(results, to: URL(fileURLWithPath: output))
+    }
+
+    /// Refuses an output path that is a folder or lies in no folder, before any work is done.
+    private func checkWritable(_ file: URL) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw ValidationError("--output \(file.path) is a folder; give a file name")
+        }
+        let parent = file.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("--output \(file.path): the folder \(parent.path) does not exist")
+        }
     }
 }

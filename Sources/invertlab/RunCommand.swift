@@ -52,6 +52,9 @@ struct RunCommand: ParsableCommand {
         var config = try experiment.config()
         try release.apply(to: &config)
         let folder = try out.map { try RunFolder(path: $0, replacing: overwrite) }
+        for warning in config.untrainedWarnings(classifierLoaded: release.classifier != nil) {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         let progress = ProgressBar(quiet: quiet)
         let stop = SignalStop()
         let result = try stop.run(folder: folder) {

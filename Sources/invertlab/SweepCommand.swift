@@ -61,6 +61,9 @@ struct SweepCommand: ParsableCommand {
         for policy in policies { try policy.check(classes: config.privateClasses, option: "--truncation") }
         for auxiliary in auxiliaries { try auxiliary.checkAvailable(option: "--auxes") }
         let folder = try out.map { try RunFolder(path: $0, replacing: overwrite) }
+        for warning in config.untrainedWarnings(classifierLoaded: classifier != nil) {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         let progress = ProgressBar(quiet: quiet)
         let stop = SignalStop()
         let lab = try Experiment(config, classifierFile: classifier.map { URL(fileURLWithPath: $0) },

@@ -162,6 +162,48 @@ final class BadInputTests: TemporaryFolderTestCase {
         }
     }
 
+    func testIDXWithNoImagesOrGapsInItsLabelsIsRefused() throws {
+        try Data([0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]).write(to: file("empty-images-idx3-ubyte"))
+        try Data([0, 0, 8, 1, 0, 0, 0, 0]).write(to: file("empty-labels-idx1-ubyte"))
+        assertFails(["empty-images-idx3-ubyte", "holds no images"]) {
+            _ = try IDXLoader.load(images: self.file("empty-images-idx3-ubyte"), labels: self.file("empty-labels-idx1-ubyte"),
+                                   preprocessing: Preprocessing(size: 1))
+        }
+        try Data([0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]).write(to: file("gap-images-idx3-ubyte"))
+        try Data([0, 0, 8, 1, 0, 0, 0, 3, 0, 0, 200]).write(to: file("gap-labels-idx1-ubyte"))
+        assertFails(["gap-labels-idx1-ubyte", "labels go up to 200 but no image has label 1"]) {
+            _ = try IDXLoader.load(images: self.file("gap-images-idx3-ubyte"), labels: self.file("gap-labels-idx1-ubyte"),
+                                   preprocessing: Preprocessing(size: 1))
+        }
+    }
+
+    func testNaNImagesAreRefused() throws {
+        let images = Tensor(zeros: [2, 4, 4])
+        images[21] = .nan
+        try NumpyArray.write(images, to: file("nan.npy"))
+        assertFails(["nan.npy", "image 1 holds nan at element 5"]) {
+            _ = try NumpyImageLoader.loadImages(self.file("nan.npy"), preprocessing: Preprocessing(size: 4))
+        }
+    }
+
+    func testNPZLabelsThatAreNegativeOrHugeAreRefused() throws {
+        // The stored fixture's actor labels, replaced in place by values no data set of its size can have.
+        let archive = try Data(contentsOf: try DatasetFixtures.url("facescrub_stored.npz"))
+        let member = try XCTUnwrap(archive.range(of: Data("actor_labels.npy".utf8), options: [], in: 0..<archive.count))
+        let header = try XCTUnwrap(archive.range(of: Data([0x93] + Array("NUMPY".utf8)), options: [], in: member.upperBound..<archive.count))
+        let headerLength = Int(archive[header.lowerBound + 8]) | Int(archive[header.lowerBound + 9]) << 8
+        let dataStart = header.lowerBound + 10 + headerLength
+        let descr = String(decoding: archive[header.lowerBound..<dataStart], as: UTF8.self)
+        XCTAssert(descr.contains("<i8"), "the fixture's labels are int64: \(descr)")
+        for (value, fragment) in [(Int64(-1), "label -1.0 at position 0"), (Int64(1_000_000_000), "label 1000000000.0 at position 0")] {
+            var changed = archive
+            withUnsafeBytes(of: value.littleEndian) { changed.replaceSubrange(dataStart..<(dataStart + 8), with: $0) }
+            assertFails(["labels.npz", "actor_labels", fragment]) {
+                _ = try NumpyImageLoader.loadFaceScrub(try self.write(changed, "labels.npz"), preprocessing: Preprocessing(size: 8))
+            }
+        }
+    }
+
     private func write(_ data: Data, _ name: String) throws -> URL {
         try data.write(to: file(name))
         return file(name)

@@ -67,10 +67,37 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("r.npy")), "a failed run writes no output")
     }
 
+    func testInferRefusesInputsOfTheWrongShapeOrRange() throws {
+        let shape = ["--size", "32", "--classes", "4", "--width", "2"]
+        _ = try runInvertlab(["init", "--arch", "classifier"] + shape + ["--output", path("c.safetensors")])
+        _ = try runInvertlab(["init", "--arch", "inversion"] + shape + ["--output", path("i.safetensors")])
+        try NumpyArray.write(Tensor(zeros: [4, 1024]), to: folder.appendingPathComponent("flat.npy"))
+        try NumpyArray.write(Tensor(zeros: [4, 4, 1]), to: folder.appendingPathComponent("vectors.npy"))
+        try NumpyArray.write(Tensor(shape: [2, 4], values: [0.5, 0.5, 0, 0, -0.1, 1, 0, 0]), to: folder.appendingPathComponent("negative.npy"))
+        try NumpyArray.write(Tensor(shape: [1, 32, 32], values: [Float](repeating: 2, count: 1024)), to: folder.appendingPathComponent("bright.npy"))
+        try NumpyArray.write(Tensor(zeros: [1, 4]), to: folder.appendingPathComponent("good.npy"))
+        let cases: [(String, String, String, String)] = [
+            ("classifier", "flat.npy", "r.npy", "shape [4, 1024] is not [N, 1, 32, 32] or [N, 32, 32]"),
+            ("inversion", "vectors.npy", "r.npy", "shape [4, 4, 1] is not [N, 4]"),
+            ("inversion", "negative.npy", "r.npy", "element 4 is -0.1; probabilities must lie in [0, 1]"),
+            ("classifier", "bright.npy", "r.npy", "element 0 is 2.0; pixel values must lie in [0, 1]"),
+            ("inversion", "good.npy", "", "is a folder; give a file name"),
+        ]
+        for (arch, input, output, expected) in cases {
+            let weights = arch == "classifier" ? "c.safetensors" : "i.safetensors"
+            let result = try runInvertlab(["infer", "--arch", arch] + shape + ["--weights", path(weights), "--input", path(input),
+                                                                             "--output", output.isEmpty ? folder.path : path(output)])
+            XCTAssertNotEqual(result.status, 0, input)
+            XCTAssert(result.output.contains(expected), "'\(expected)' missing from: \(result.output)")
+        }
+        XCTAssertEqual(try runInvertlab(["infer", "--arch", "inversion"] + shape + ["--weights", path("i.safetensors"),
+                                        "--input", path("good.npy"), "--output", path("r.npy")]).status, 0)
+    }
+
     func testTheWorkbenchRejectsBadInputBeforeOpeningTheScreen() throws {
         let cases: [([String], String)] = [
             (["--data", path("no-such-faces")], "no-such-faces: does not exist"),
-            (["--aux", path("no-such-aux")], "no-such-aux: does not exist"),
+            (["--aux", path("no-such-aux")], "no-such-aux' is neither a known set"),
             (["--private-classes", "6", "--width", "4", "--inversion", path("missing.safetensors")], "--inversion"),
             (["--truncation", "top3"], "--truncation 'top3'"),
         ]

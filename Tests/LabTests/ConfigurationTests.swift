@@ -77,6 +77,26 @@ final class ConfigurationTests: XCTestCase {
         assertRefused({ _ in }, classifierFile: wrongShape, "--classifier")
     }
 
+    func testPresetFilesAreCheckedWithTheirOwnKeyNames() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-presets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases = [(#"{"size": 48}"#, "size must be 32 or 64, not 48"),
+                     (#"{"epochs_clasifier": 3}"#, "unknown setting 'epochs_clasifier'"),
+                     (#"{"width": 0}"#, "width must be between 1 and 1024"),
+                     (#"{"truncation": "50"}"#, "truncation 50 must be between 1 and the 40"),
+                     (#"{"celeba_crop": true}"#, "celeba_crop cuts CelebA's aligned photographs")]
+        for (index, (text, fragment)) in cases.enumerated() {
+            let file = folder.appendingPathComponent("preset\(index).json")
+            try Data(text.utf8).write(to: file)
+            XCTAssertThrowsError(try ExperimentConfig.load(preset: file)) { error in
+                let message = "\(error)"
+                XCTAssert(message.hasPrefix(file.path) && message.contains(fragment), message)
+                XCTAssertFalse(message.contains("--"), "a preset's error names its keys, not options: \(message)")
+            }
+        }
+    }
+
     func testDivergenceStopsTrainingAndKeepsTheLastGoodCheckpoint() throws {
         let folder = try RunFolder(FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-nan-\(UUID().uuidString)"))
         try folder.create()
