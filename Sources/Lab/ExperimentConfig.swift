@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// Everything that defines one run of the attack; presets are files of these settings (Assets/presets/*.json).
 public struct ExperimentConfig: Codable, Sendable, Equatable {
@@ -84,8 +85,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
 
     /// Reads a preset file: a JSON object with any of these settings (others keep their defaults).
     public static func load(preset file: URL) throws -> ExperimentConfig {
+        let data = try FileBytes.read(file)
         do {
-            let data = try Data(contentsOf: file)
             return try JSONDecoder().decode(ExperimentConfig.self, from: data)
         } catch let error as ConfigurationError {
             throw ConfigurationError("\(file.path): \(error)")

@@ -6,8 +6,6 @@ import XCTest
 /// safetensors and numpy; skipped where they are not installed.
 final class ConvertCheckpointTests: XCTestCase {
     private var folder: URL!
-    private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
 
     override func setUpWithError() throws {
         guard try python(["-c", "import torch, safetensors, numpy"]).status == 0 else {
@@ -22,17 +20,7 @@ final class ConvertCheckpointTests: XCTestCase {
     }
 
     private func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.currentDirectoryURL = folder ?? repository
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments, in: folder ?? repositoryRoot)
     }
 
     func testAMaliciousCheckpointIsRefusedAndAnHonestOneConverts() throws {
@@ -47,7 +35,7 @@ final class ConvertCheckpointTests: XCTestCase {
             """
         XCTAssertEqual(try python(["-c", make]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
-        let script = repository.appendingPathComponent("scripts/convert_pth.py").path
+        let script = repositoryRoot.appendingPathComponent("scripts/convert_pth.py").path
         let refused = try python([script, "evil.pth", "evil.safetensors"])
         XCTAssertNotEqual(refused.status, 0)
         XCTAssert(refused.output.contains("evil.pth: refused") && refused.output.contains("--trust-pickle")

@@ -67,8 +67,7 @@ final class RunFolderStateTests: XCTestCase {
         process.executableURL = invertlabBinary
         process.arguments = ["run", "--private-classes", "5", "--width", "4", "--epochs-classifier", "1",
                              "--epochs-inversion", "100000", "--quiet", "--out", run.path]
-        process.currentDirectoryURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        process.currentDirectoryURL = repositoryRoot
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice

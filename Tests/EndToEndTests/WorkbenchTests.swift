@@ -59,8 +59,7 @@ final class WorkbenchTests: XCTestCase {
     }
 
     private func start(_ options: String) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
+        let root = repositoryRoot.path
         try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30",
                   // Like an interactive shell, the wrapper ignores Ctrl-C itself; invertlab installs its own handler.
                   "trap '' INT; ulimit -c 0; cd \(root) && \(invertlabBinary.path) \(options); echo EXITED $?; sleep 60"])
