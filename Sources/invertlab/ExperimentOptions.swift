@@ -4,8 +4,11 @@ import Lab
 
 /// The options that set up an experiment, shared by `run` and `sweep`: a preset, then any setting overridden.
 struct ExperimentOptions: ParsableArguments {
-    @Option(help: "Start from a preset: classroom-faces (default), paper-facescrub, orl, mnist, or a .json file.")
-    var preset = "classroom-faces"
+    @Option(help: "Start from a preset: classroom-faces, paper-facescrub, orl, mnist, or a .json file (default: orl for the workbench, classroom-faces otherwise).")
+    var preset: String?
+
+    /// The preset run and sweep start from: synthetic faces, small enough to train in seconds.
+    static let headlessPreset = "classroom-faces"
 
     @Option(help: "Private data: synthetic-faces or a path (image folder, IDX, CSV, NPY/NPZ, CIFAR).")
     var data: String?
@@ -43,8 +46,12 @@ struct ExperimentOptions: ParsableArguments {
     @Flag(help: "Cut CelebA-style aligned faces to 108 x 108 at (35, 70) first.")
     var celebaCrop = false
 
-    /// The preset with the given options applied.
-    func config() throws -> ExperimentConfig {
+    /// The preset asked for, or `fallback`.
+    func presetName(default fallback: String = headlessPreset) -> String { preset ?? fallback }
+
+    /// The preset (`--preset`, or `defaultPreset`) with the given options applied.
+    func config(defaultPreset: String = headlessPreset) throws -> ExperimentConfig {
+        let preset = presetName(default: defaultPreset)
         var config = preset.hasSuffix(".json")
             ? try ExperimentConfig.load(preset: .init(fileURLWithPath: preset))
             : try ExperimentConfig.preset(named: preset)

@@ -101,7 +101,7 @@ final class WorkbenchTests: XCTestCase {
     func testFacesCurvesTruncationResizeAndQuit() throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-workbench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        try start("--private-classes 6 --width 4 --epochs-classifier 3 --epochs-inversion 3 --out \(output.path)")
+        try start("--preset classroom-faces --private-classes 6 --width 4 --epochs-classifier 3 --epochs-inversion 3 --out \(output.path)")
         var shown = try waitFor("faces and the released vector") { $0.contains("What the attacker sees") && $0.contains("▀") }
         XCTAssert(shown.contains("Classifier") && shown.contains("Inversion") && shown.contains("qQuit"))
         XCTAssert(shown.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille curves drawn")
@@ -155,7 +155,7 @@ final class WorkbenchTests: XCTestCase {
     func testTerminationAndCrashSignalsRestoreTheTerminal() throws {
         for (signal, status) in [("TERM", 143), ("SEGV", 139)] {
             let marker = "signal-\(signal)-\(UUID().uuidString.prefix(8))"
-            try start("--private-classes 6 --width 4 --epochs-classifier 500 --out /tmp/\(marker)")
+            try start("--preset classroom-faces --private-classes 6 --width 4 --epochs-classifier 500 --out /tmp/\(marker)")
             _ = try waitFor("training") { $0.contains("classifier epoch") }
             // The invertlab process only: the shell around it has the marker in its command line too.
             let kill = Process()
@@ -171,7 +171,7 @@ final class WorkbenchTests: XCTestCase {
     }
 
     func testControlCDuringTrainingRestoresTheTerminal() throws {
-        try start("--private-classes 6 --width 4 --epochs-classifier 500")
+        try start("--preset classroom-faces --private-classes 6 --width 4 --epochs-classifier 500")
         _ = try waitFor("training") { $0.contains("classifier epoch") }
         try tmux(["send-keys", "-t", session, "C-c"])
         let shown = try waitFor("the program to end") { $0.contains("EXITED") }
@@ -180,7 +180,7 @@ final class WorkbenchTests: XCTestCase {
     }
 
     func testQuitAsksFirstWhileTraining() throws {
-        try start("--private-classes 6 --width 4 --epochs-classifier 500")
+        try start("--preset classroom-faces --private-classes 6 --width 4 --epochs-classifier 500")
         _ = try waitFor("training") { $0.contains("classifier epoch") }
         try tmux(["send-keys", "-t", session, "q"])
         _ = try waitFor("the question") { $0.contains("quit? (y/n)") }
