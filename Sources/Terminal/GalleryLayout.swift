@@ -37,6 +37,16 @@ public struct GalleryLayout: Equatable, Sendable {
         }
     }
 
+    /// The layout with exactly `columns` items across each band (a table whose columns mean something, such as one
+    /// per release): the largest side (at most `imageSide`) at which they fit across `width` and one band fits in
+    /// `height`; as many bands as then fit.
+    public static func fit(columns: Int, width: Int, height: Int, imageSide: Int, stacked: Int) -> GalleryLayout {
+        var side = min(imageSide, (width + 1) / max(columns, 1) - 1)
+        side = max(2, side - side % 2)
+        while side > 2 && stacked * side / 2 + 1 > height { side -= 2 }
+        return GalleryLayout(side: side, columns: columns, bands: max(0, height / (stacked * side / 2 + 1)), stacked: stacked)
+    }
+
     /// The page that shows item `index`, and the items on it.
     public func page(showing index: Int, of count: Int) -> (number: Int, items: Range<Int>) {
         guard perPage > 0 else { return (0, 0..<0) }

@@ -69,6 +69,19 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(tiny.side, 2, "at the smallest side, whatever fits")
     }
 
+    func testFixedColumnsKeepEveryColumnAndTheLargestFaceThatFits() {
+        // The sweep at 100 x 30 (inside 96 x 23): a victim and five releases across, 14 px faces, two victims a page.
+        let sweep = GalleryLayout.fit(columns: 6, width: 96, height: 23, imageSide: 64, stacked: 1)
+        XCTAssertEqual([sweep.side, sweep.columns, sweep.bands], [14, 6, 2])
+        // At 80 x 24 the faces shrink to 10 px; at 160 x 48 they reach 24.
+        XCTAssertEqual(GalleryLayout.fit(columns: 6, width: 76, height: 17, imageSide: 64, stacked: 1).side, 10)
+        let large = GalleryLayout.fit(columns: 6, width: 156, height: 41, imageSide: 64, stacked: 1)
+        XCTAssertEqual([large.side, large.bands], [24, 3])
+        // Never beyond the images' own resolution, and a band that does not fit in height makes the faces smaller.
+        XCTAssertEqual(GalleryLayout.fit(columns: 2, width: 200, height: 60, imageSide: 32, stacked: 1).side, 32)
+        XCTAssertEqual(GalleryLayout.fit(columns: 2, width: 200, height: 9, imageSide: 32, stacked: 1).side, 16)
+    }
+
     func testBrailleDotBitsFollowTheUnicodeLayout() {
         XCTAssertEqual(BrailleChart.dotBit(dx: 0, dy: 0), 0x01)
         XCTAssertEqual(BrailleChart.dotBit(dx: 0, dy: 2), 0x04)
