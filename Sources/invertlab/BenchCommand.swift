@@ -72,7 +72,10 @@ struct BenchCommand: ParsableCommand {
             }
         }
         let sgemm = benchmark.measureSgemm()
-        if !json { print(String(format: "sgemm: %.1f GFLOP/s (%d threads)", sgemm, Parallel.workers)) }
+        if !json {
+            print(BLASKernels.report())
+            print(String(format: "sgemm: %.1f GFLOP/s (%d threads)", sgemm, Parallel.workers))
+        }
         var results: [ConfigFigures] = []
         for config in try parsedConfigs() {
             let figures = try benchmark.measure(config)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NeuralNet
 
 /// The `invertlab` command: the workbench's headless commands for scripts and reports.
 @main
@@ -11,7 +12,14 @@ struct Invertlab: ParsableCommand {
             classifier's released prediction vectors back into faces. The subcommands run pieces of that \
             pipeline without a terminal user interface.
             """,
+        version: "invertlab 0.1\n" + BLASKernels.report(),
         subcommands: [WorkbenchCommand.self, TourCommand.self, RunCommand.self, SweepCommand.self, DatasetCommand.self, InferCommand.self, InitCommand.self, BenchCommand.self],
         defaultSubcommand: WorkbenchCommand.self
     )
+
+    /// Makes sure the GEMM runs on kernels made for this CPU, then parses the command line.
+    static func main() {
+        BLASKernels.restartWithBetterKernelsIfNeeded()
+        main(nil)
+    }
 }

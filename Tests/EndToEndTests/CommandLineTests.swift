@@ -67,6 +67,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("r.npy")), "a failed run writes no output")
     }
 
+    func testVersionNamesTheBLASKernelsAndAUsersCoreWins() throws {
+        let plain = try runInvertlab(["--version"])
+        XCTAssertEqual(plain.status, 0)
+        XCTAssert(plain.output.contains("BLAS: OpenBLAS") && plain.output.contains("CPU: "), plain.output)
+        // Debian's OpenBLAS is built with DYNAMIC_ARCH, so the variable selects the kernels, and invertlab leaves it be.
+        let process = Process()
+        process.executableURL = invertlabBinary
+        process.arguments = ["--version"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["OPENBLAS_CORETYPE": "Prescott"]) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssert(output.contains("kernels Prescott (set by OPENBLAS_CORETYPE)"), output)
+    }
+
     func testInferRefusesInputsOfTheWrongShapeOrRange() throws {
         let shape = ["--size", "32", "--classes", "4", "--width", "2"]
         _ = try runInvertlab(["init", "--arch", "classifier"] + shape + ["--output", path("c.safetensors")])
