@@ -10,7 +10,7 @@ PYTHON ?= python3
 # The original ORL faces (make orl-data, make reproduce).
 ORL ?= ../shared/datasets/orl_faces
 
-.PHONY: deps build run test bench bench-compare fixtures interop data reproduce models orl-data fuzz sanitize clean
+.PHONY: deps build run test bench bench-compare bench-paired fixtures interop data reproduce models orl-data fuzz sanitize clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -39,6 +39,12 @@ bench-compare: build
 	@mkdir -p .build
 	$(PYTHON) bench/pytorch_reference.py --json $(ARGS) > .build/pytorch-reference.json
 	$(RELEASE_BINARY) bench --reference .build/pytorch-reference.json $(ARGS)
+
+# The comparison to quote: invertlab and PyTorch alternating, ROUNDS pairs per configuration, median of the per-pair
+# ratios (needs torch). ARGS passes --seconds or --configs through.
+ROUNDS ?= 5
+bench-paired: build
+	$(PYTHON) bench/paired.py $(RELEASE_BINARY) --rounds $(ROUNDS) $(ARGS)
 
 # Regenerates the golden test values from PyTorch (needs torch and safetensors).
 fixtures:

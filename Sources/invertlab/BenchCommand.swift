@@ -88,7 +88,8 @@ struct BenchCommand: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let report = BenchReport(batch: batch, sgemmGflops: sgemm, configs: results, workbench: drawing, keyLatency: latency)
+            let report = BenchReport(batch: batch, sgemmGflops: sgemm, blas: BLASKernels.report(), configs: results,
+                                     workbench: drawing, keyLatency: latency)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
     }

@@ -54,11 +54,15 @@ struct WorkbenchFigures: Codable {
 struct BenchReport: Codable {
     let batch: Int
     let sgemmGflops: Double
+    /// `BLASKernels.report()`: the library, its kernels and the CPU's features, so figures say what ran.
+    let blas: String
     let configs: [ConfigFigures]
     let workbench: WorkbenchFigures?
     let keyLatency: [KeyLatency.Figures]?
 
-    enum CodingKeys: String, CodingKey { case batch, sgemmGflops = "sgemm_gflops", configs, workbench, keyLatency = "key_latency" }
+    enum CodingKeys: String, CodingKey {
+        case batch, sgemmGflops = "sgemm_gflops", blas, configs, workbench, keyLatency = "key_latency"
+    }
 }
 
 /// Times training steps of the paper's models at batch `batch`.
