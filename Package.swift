@@ -88,7 +88,8 @@ let package = Package(
         ),
         .testTarget(
             name: "LabTests",
-            dependencies: ["Lab", "Datasets", "NeuralNet", "TensorFiles"]
+            dependencies: ["Lab", "Datasets", "NeuralNet", "TensorFiles"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TerminalTests",

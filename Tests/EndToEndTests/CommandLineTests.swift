@@ -84,6 +84,22 @@ final class CommandLineTests: XCTestCase {
         XCTAssert(output.contains("kernels Prescott (set by OPENBLAS_CORETYPE)"), output)
     }
 
+    func testScoreGradesAnyTwoImageArrays() throws {
+        let truths = Tensor(shape: [2, 12, 12], values: (0..<288).map { Float($0 % 13) / 12 })
+        try NumpyArray.write(truths, to: folder.appendingPathComponent("truth.npy"))
+        try NumpyArray.write(Tensor(shape: [2, 1, 12, 12], values: truths.values), to: folder.appendingPathComponent("same.npy"))
+        try NumpyArray.write(Tensor(shape: [2, 12, 12], values: truths.values.map { 1 - $0 }), to: folder.appendingPathComponent("inverted.npy"))
+        try NumpyArray.write(Tensor(zeros: [3, 12, 12]), to: folder.appendingPathComponent("three.npy"))
+        let same = try runInvertlab(["score", "--truth", path("truth.npy"), "--reconstruction", path("same.npy"), "--json"])
+        XCTAssertEqual(same.status, 0, same.output)
+        XCTAssert(same.output.contains(#""images":2,"mse":0,"psnr":"inf","ssim":1"#), same.output)
+        let inverted = try runInvertlab(["score", "--truth", path("truth.npy"), "--reconstruction", path("inverted.npy")])
+        XCTAssert(inverted.output.hasPrefix("2 images: MSE "), inverted.output)
+        let mismatched = try runInvertlab(["score", "--truth", path("truth.npy"), "--reconstruction", path("three.npy")])
+        XCTAssertNotEqual(mismatched.status, 0)
+        XCTAssert(mismatched.output.contains("three.npy: shape [3, 12, 12] does not match"), mismatched.output)
+    }
+
     func testInferRefusesInputsOfTheWrongShapeOrRange() throws {
         let shape = ["--size", "32", "--classes", "4", "--width", "2"]
         _ = try runInvertlab(["init", "--arch", "classifier"] + shape + ["--output", path("c.safetensors")])
