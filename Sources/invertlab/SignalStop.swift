@@ -15,7 +15,7 @@ final class SignalStop: @unchecked Sendable {
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [unowned self] in self.receive(RunInterruption(signalName: name, exitCode: 128 + number)) }
+            source.setEventHandler { [weak self] in self?.receive(RunInterruption(signalName: name, exitCode: 128 + number)) }
             source.resume()
             sources.append(source)
         }
