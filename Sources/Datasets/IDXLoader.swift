@@ -23,14 +23,8 @@ public enum IDXLoader {
             pixels += try preprocessing.apply(Array(imageBytes[start..<(start + height * width)]), width: width,
                                                height: height, source: images.path)
         }
-        let labelValues = labelBytes[8..<(8 + count)].map { Int($0) }
-        // Classes are numbered 0 to K-1; a gap would make classes with no images (a corrupt or foreign file).
-        let used = Set(labelValues)
-        if let missing = (0...(labelValues.max() ?? 0)).first(where: { !used.contains($0) }) {
-            throw DatasetError(labels, "labels go up to \(labelValues.max() ?? 0) but no image has label \(missing); classes must be numbered 0 to K-1")
-        }
         return ImageSet(height: preprocessing.size, width: preprocessing.size, pixels: pixels,
-                        labels: labelValues, classNames: classNames,
+                        labels: labelBytes[8..<(8 + count)].map { Int($0) }, classNames: classNames,
                         origin: "\(images.lastPathComponent) (\(count) images)")
     }
 

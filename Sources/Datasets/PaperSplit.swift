@@ -42,7 +42,11 @@ public struct PaperSplit: Sendable {
         var (train, test, held) = ([Int](), [Int](), [Int]())
         for (label, members) in groups.prefix(privateClasses).enumerated() {
             guard members.count >= 3 else {
-                throw DatasetError(data.origin, "class \(data.classNames?[label] ?? String(label)) has \(members.count) images; each private class needs at least 3")
+                // No image at all means the labels skip a number, which reads as a corrupt file, not a small class.
+                let reason = members.isEmpty
+                    ? "no image has label \(label) although the labels go up to \(data.classCount - 1); classes must be numbered 0 to K-1"
+                    : "class \(data.classNames?[label] ?? String(label)) has \(members.count) images; each private class needs at least 3"
+                throw DatasetError(data.origin, reason)
             }
             let shuffled = members.shuffled(using: &rng)
             let heldCount = max(1, Int((Double(members.count) * 0.2).rounded()))
