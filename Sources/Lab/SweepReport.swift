@@ -57,8 +57,10 @@ public struct SweepReport: Codable, Sendable {
         var lines = [String(format: "classifier test accuracy %.1f%%", 100 * classifierTestAccuracy),
                      "aux        k     aligned MSE (train / test)   unaligned MSE (train / test)"]
         for row in rows {
-            lines.append(String(format: "%-10@ %-5@ %.4f / %.4f              %.4f / %.4f", row.aux as NSString, row.k as NSString,
-                                row.alignedTrain, row.alignedTest, row.unalignedTrain, row.unalignedTest))
+            // Padded in Swift: Foundation on Linux ignores the width of %@.
+            let label = row.aux.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + row.k.padding(toLength: 5, withPad: " ", startingAt: 0)
+            lines.append(label + String(format: " %.4f / %.4f              %.4f / %.4f",
+                                        row.alignedTrain, row.alignedTest, row.unalignedTrain, row.unalignedTest))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -64,7 +64,14 @@ final class AttackCommandTests: XCTestCase {
         let lines = csv.split(separator: "\n")
         XCTAssertEqual(lines.first, "aux,k,aligned_mse_train,aligned_mse_test,unaligned_mse_train,unaligned_mse_test")
         XCTAssertEqual(lines.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") }, ["generic,1", "generic,all"])
-        XCTAssert(FileManager.default.fileExists(atPath: folder.appendingPathComponent("sweep/sweep.txt").path))
+        // The table's columns line up: every row's figures start where the header's "aligned" does.
+        let table = try String(contentsOf: folder.appendingPathComponent("sweep/sweep.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let column = try XCTUnwrap(table[1].range(of: "aligned")).lowerBound.utf16Offset(in: table[1])
+        for row in table.dropFirst(2) {
+            let figures = row.range(of: #"\d\.\d{4} /"#, options: .regularExpression)
+            XCTAssertEqual(figures?.lowerBound.utf16Offset(in: row), column, "\(row)\n\(table[1])")
+        }
         XCTAssert(try XCTUnwrap(runInvertlab(["sweep", "--help"]).output).contains("sweep.csv"))
     }
 
