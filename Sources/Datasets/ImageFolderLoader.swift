@@ -22,11 +22,16 @@ public enum ImageFolderLoader {
         }
         guard isFolder.boolValue else { throw DatasetError(folder, "is not a folder") }
         let entries = try contents(of: folder)
-        let classFolders = entries.filter { entry in
+        let subfolders = try entries.filter { entry in
             var nested: ObjCBool = false
             return manager.fileExists(atPath: entry.path, isDirectory: &nested) && nested.boolValue
-                && ((try? contents(of: entry))?.contains { isImage($0) } ?? false)
-        }.sorted { naturalOrder($0.lastPathComponent, $1.lastPathComponent) }
+                && !entry.lastPathComponent.hasPrefix(".")
+        }.map { ($0, try contents(of: $0).contains { isImage($0) }) }
+        let classFolders = subfolders.filter(\.1).map(\.0).sorted { naturalOrder($0.lastPathComponent, $1.lastPathComponent) }
+        // Dropping a sub-folder without images would renumber the classes after it, silently.
+        if !classFolders.isEmpty, let empty = subfolders.first(where: { !$0.1 })?.0 {
+            throw DatasetError(empty, "holds no PGM, PNG or JPEG images, but its siblings are classes; add its images or move it out of \(folder.lastPathComponent)")
+        }
         var files: [(URL, Int?)] = []
         if classFolders.isEmpty {
             files = entries.filter(isImage).sorted { naturalOrder($0.lastPathComponent, $1.lastPathComponent) }.map { ($0, nil) }

@@ -180,6 +180,21 @@ final class BadInputTests: TemporaryFolderTestCase {
         }
     }
 
+    func testAClassFolderWithoutImagesIsNamedNotDropped() throws {
+        let pgm = Data("P5\n2 2\n255\n".utf8) + Data([0, 64, 128, 255])
+        for name in ["a", "b", "c"] {
+            try FileManager.default.createDirectory(at: file("faces/\(name)"), withIntermediateDirectories: true)
+        }
+        for name in ["a", "c"] { try pgm.write(to: file("faces/\(name)/1.pgm")) }
+        try Data("notes".utf8).write(to: file("faces/b/readme.txt"))
+        // Dropping b would make c class 1: the labels of every later class would shift.
+        assertFails(["faces/b", "holds no PGM, PNG or JPEG images"]) {
+            _ = try ImageFolderLoader.load(self.file("faces"), preprocessing: Preprocessing(size: 2))
+        }
+        try pgm.write(to: file("faces/b/1.pgm"))
+        XCTAssertEqual(try ImageFolderLoader.load(file("faces"), preprocessing: Preprocessing(size: 2)).classNames ?? [], ["a", "b", "c"])
+    }
+
     func testNaNImagesAreRefused() throws {
         let images = Tensor(zeros: [2, 4, 4])
         images[21] = .nan
