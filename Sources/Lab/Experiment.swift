@@ -218,14 +218,17 @@ public final class Experiment {
         return (errors[0], errors[1])
     }
 
-    /// The share of test victims, released under `policy`, whose reconstruction by `attack` is nearest the mean
-    /// image of their own class (see `ClassMeans`).
-    public func recognisedShare(of attack: TrainingBasedInversion, policy: ReleasePolicy) throws -> Double {
+    /// How `attack` does on the test victims released under `policy`: the share whose reconstruction is nearest
+    /// the mean image of their own class (see `ClassMeans`), and the pixel metrics of the reconstructions.
+    public func testVictimScores(of attack: TrainingBasedInversion, policy: ReleasePolicy) throws -> (recognised: Double, score: ReconstructionScore) {
         let test = split.classifierTest
         let indices = Array(0..<test.count)
         let images = try attack.reconstruct(victims: test, indices: indices, release: policy,
                                             context: try context(auxiliary: attack.auxiliary))
-        return ClassMeans(of: split.classifierTrain, classes: config.privateClasses).recognisedShare(images, victims: test, indices: indices)
+        let recognised = ClassMeans(of: split.classifierTrain, classes: config.privateClasses).recognisedShare(images, victims: test, indices: indices)
+        let score = try ReconstructionScore(truths: test.batch(indices), reconstructions: images, truthName: "test victims",
+                                            reconstructionName: "their reconstructions")
+        return (recognised, score)
     }
 
     /// The victims' MSE under the attack `settings` after their model's last epoch, without evaluating again;

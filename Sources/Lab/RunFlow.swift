@@ -33,7 +33,7 @@ public enum RunFlow {
         let testAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTest)
         let attack = try lab.inversion(for: config.attack, checkpoints: true)
         let (mseTrain, mseTest) = try lab.finalVictimErrors(config.attack)
-        let recognised = try lab.recognisedShare(of: attack, policy: config.attack.victimRelease)
+        let (recognised, score) = try lab.testVictimScores(of: attack, policy: config.attack.victimRelease)
         let joint = try jointWeight.map { weight in
             let result = try lab.jointAttack(weight: weight, epochs: config.epochsClassifier, policy: config.attack.victimRelease)
             return RunReport.Joint(weight: weight, testAccuracy: result.testAccuracy, mseVictimTrain: result.train,
@@ -43,7 +43,7 @@ public enum RunFlow {
             classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy),
             inversion: .init(aux: config.attack.auxiliary.text, kTrain: config.attack.trainingPolicy.text,
                              kVictim: config.attack.victimRelease.text, mseVictimTrain: mseTrain, mseVictimTest: mseTest,
-                             recognisedTest: recognised, auxiliaryImages: try lab.auxiliarySet(config.attack.auxiliary).count),
+                             psnrVictimTest: score.psnr, ssimVictimTest: score.ssim, recognisedTest: recognised, auxiliaryImages: try lab.auxiliarySet(config.attack.auxiliary).count),
             joint: joint, queries: lab.api.queries, seconds: Date().timeIntervalSince(started))
     }
 }
@@ -62,11 +62,15 @@ public struct RunReport: Codable, Sendable {
         public let kVictim: String
         public let mseVictimTrain: Double
         public let mseVictimTest: Double
+        /// Mean PSNR (dB) and SSIM of the test victims' reconstructions.
+        public let psnrVictimTest: Double
+        public let ssimVictimTest: Double
         /// The share of test victims whose reconstruction is nearest their own class's mean image.
         public let recognisedTest: Double
         public let auxiliaryImages: Int
         enum CodingKeys: String, CodingKey {
             case aux, kTrain = "k_train", kVictim = "k_victim", mseVictimTrain = "mse_victim_train", mseVictimTest = "mse_victim_test"
+            case psnrVictimTest = "psnr_victim_test", ssimVictimTest = "ssim_victim_test"
             case recognisedTest = "recognised_test", auxiliaryImages = "aux_images"
         }
     }

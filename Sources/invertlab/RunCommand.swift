@@ -74,6 +74,8 @@ struct RunCommand: ParsableCommand {
             print(String(format: "victim MSE (aux %@, train truncation %@, victim truncation %@): %.4f train, %.4f test",
                          result.inversion.aux, result.inversion.kTrain, result.inversion.kVictim,
                          result.inversion.mseVictimTrain, result.inversion.mseVictimTest))
+            print(String(format: "test victims' reconstructions: PSNR %.2f dB, SSIM %.4f", result.inversion.psnrVictimTest,
+                         result.inversion.ssimVictimTest))
             print(String(format: "test victims recognisable (nearest their own class's mean face): %.1f%% with %d auxiliary images",
                          100 * result.inversion.recognisedTest, result.inversion.auxiliaryImages))
             if let joint = result.joint {

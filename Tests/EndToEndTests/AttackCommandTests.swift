@@ -34,6 +34,10 @@ final class AttackCommandTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(inversion["mse_victim_test"] as? Double), 0)
         XCTAssertNotNil(json["seconds"] as? Double)
         XCTAssert((0...1).contains(try XCTUnwrap(inversion["recognised_test"] as? Double)))
+        // The mean of per-image PSNRs is at least the PSNR of the mean MSE (Jensen), and SSIM lies in [-1, 1].
+        let psnr = try XCTUnwrap(inversion["psnr_victim_test"] as? Double)
+        XCTAssertGreaterThanOrEqual(psnr, 10 * log10(1 / (try XCTUnwrap(inversion["mse_victim_test"] as? Double))) - 1e-6)
+        XCTAssert((-1...1).contains(try XCTUnwrap(inversion["ssim_victim_test"] as? Double)))
         XCTAssertEqual(inversion["aux_images"] as? Int, 95 * 30, "95 generic people, 30 photos each")
         for name in ["config.json", "metrics.csv", "reconstructions_train.png", "reconstructions_test.png",
                      "class_inference.png", "classifier.safetensors", "inversion.safetensors"] {
