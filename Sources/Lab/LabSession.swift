@@ -250,6 +250,10 @@ public final class LabSession: @unchecked Sendable {
         }
         locked {
             finished = true
+            // Queued work captures the session: dropping it breaks that cycle, so an ended session and its models
+            // are freed (LeakSanitizer found cancelled sessions' models left behind).
+            commands.removeAll()
+            urgent.removeAll()
             condition.broadcast()
         }
     }
@@ -330,6 +334,7 @@ public final class LabSession: @unchecked Sendable {
     /// wait for a model's training to end.
     private func enqueueBetweenSteps(_ action: @escaping (Experiment) throws -> Void) {
         locked {
+            guard !finished else { return }
             urgent.append(action)
             commands.append { _ in }
             condition.broadcast()
@@ -338,6 +343,7 @@ public final class LabSession: @unchecked Sendable {
 
     private func enqueue(_ command: @escaping (Experiment) throws -> Void) {
         locked {
+            guard !finished else { return }
             commands.append(command)
             condition.broadcast()
         }
