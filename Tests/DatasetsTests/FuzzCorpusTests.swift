@@ -1,5 +1,6 @@
 import Foundation
 import FuzzTargets
+import TensorFiles
 import XCTest
 
 /// Every file of the committed fuzz corpus through its parser, as `make fuzz` starts: the seeds (valid files) must
@@ -16,7 +17,7 @@ final class FuzzCorpusTests: XCTestCase {
             let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
             XCTAssertFalse(files.isEmpty, "no seeds for \(target)")
             for file in files {
-                let error = target.run([UInt8](try Data(contentsOf: file)), scratch: scratch)
+                let error = target.run([UInt8](try FileBytes.read(file)), scratch: scratch)
                 if file.lastPathComponent.hasPrefix("regression-") {
                     XCTAssertNotNil(error, "\(target): \(file.lastPathComponent) was accepted")
                 } else {
