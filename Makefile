@@ -10,7 +10,7 @@ PYTHON ?= python3
 # The original ORL faces (make orl-data, make reproduce).
 ORL ?= ../shared/datasets/orl_faces
 
-.PHONY: deps build run test bench bench-compare bench-paired fixtures interop data reproduce models orl-data fuzz sanitize clean
+.PHONY: deps build run test bench bench-compare bench-paired fixtures interop data reproduce models evaluators orl-data fuzz sanitize clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -72,6 +72,16 @@ models: build
 	for preset in $(PRESET_MODELS); do \
 		$(RELEASE_BINARY) run --preset $$preset --epochs-inversion 0 --quiet --overwrite --out .build/$$preset-model && \
 		cp .build/$$preset-model/classifier.safetensors Assets/models/$$preset-classifier.safetensors || exit 1; \
+	done
+
+# The evaluation classifiers that ship in Assets and grade every attack on a preset's data: each trained by invertlab
+# on the preset's private images (its own fixed split and seed, so one serves every --seed).
+evaluators: build
+	mkdir -p Assets/models
+	for preset in $(PRESET_MODELS); do \
+		$(RELEASE_BINARY) run --preset $$preset --classifier Assets/models/$$preset-classifier.safetensors --epochs-inversion 0 \
+			--evaluator new --quiet --overwrite --out .build/$$preset-evaluator && \
+		cp .build/$$preset-evaluator/evaluator.safetensors Assets/models/$$preset-evaluator.safetensors || exit 1; \
 	done
 
 # The ORL faces in the compact form they ship in (Assets/datasets/orl-faces): the 64 px images invertlab makes of the

@@ -18,6 +18,11 @@ public enum DataSource: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the images are drawn by an embedded generator, whose seed decides who is in them.
+    public var isGenerated: Bool {
+        if case .path = self { false } else { true }
+    }
+
     public var description: String {
         switch self {
         case .syntheticFaces: "synthetic-faces"

@@ -24,6 +24,8 @@ public struct PaperSplit: Sendable {
     public let classifierTrain: ImageSet
     public let classifierTest: ImageSet
     public let heldOut: ImageSet
+    /// Every image of the private classes, in the data's order (the same whatever the seed).
+    public let privateImages: ImageSet
     public let generic: ImageSet?
     public let distinct: ImageSet?
 
@@ -65,6 +67,7 @@ public struct PaperSplit: Sendable {
         classifierTrain = part(train, "classifier-train")
         classifierTest = part(test, "classifier-test")
         heldOut = part(held, "held-out images of the private classes")
+        privateImages = part(train + test + held, "images of the private classes")
         let others = groups.dropFirst(privateClasses).flatMap { $0 }
         if let generic {
             self.generic = generic

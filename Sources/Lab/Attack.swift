@@ -42,12 +42,13 @@ public struct AttackContext {
     public let observe: (LabEvent) throws -> Void
     /// Called between any two batches of querying or decoding, so that a cancel is honoured within one batch.
     public let checkpoint: () throws -> Void
-    /// Called after each epoch of preparation with its mean loss: the experiment evaluates and records it there.
-    public let epochEnded: (_ epoch: Int, _ loss: Float) throws -> Void
+    /// Called after each epoch of preparation with its mean loss and the error on the auxiliary images held out
+    /// from training: the experiment evaluates and records it there.
+    public let epochEnded: (_ epoch: Int, _ loss: Float, _ heldOutError: Double) throws -> Void
 
     public init(target: TargetAccess, auxiliary: ImageSet, auxiliarySource: AuxiliarySource, budget: AttackBudget,
                 seed: UInt64, observe: @escaping (LabEvent) throws -> Void, checkpoint: @escaping () throws -> Void = {},
-                epochEnded: @escaping (Int, Float) throws -> Void = { _, _ in }) {
+                epochEnded: @escaping (Int, Float, Double) throws -> Void = { _, _, _ in }) {
         self.target = target
         self.auxiliary = auxiliary
         self.auxiliarySource = auxiliarySource

@@ -22,6 +22,11 @@ public final class Experiment {
     public private(set) var inversionInTraining: TrainingBasedInversion?
     /// The classifier's epochs, for metrics.csv.
     public private(set) var classifierHistory: [LabEvent] = []
+    /// Which evaluation classifier grades the attacks.
+    let evaluatorChoice: EvaluatorChoice
+    /// The evaluator and its reference embeddings once made (see `evaluator()`).
+    var evaluatorInUse: EvaluationClassifier?
+    var identityReferenceInUse: IdentityEmbeddings?
     private let loadOptions: DataSource.Options
     private var auxiliarySets: [AuxiliarySource: ImageSet] = [:]
     private var inversions: [InversionKey: TrainingBasedInversion] = [:]
@@ -34,10 +39,11 @@ public final class Experiment {
 
     /// Loads the data and checks every setting against it before any training. `classifierFile` loads a trained
     /// target instead of training one.
-    public init(_ config: ExperimentConfig, classifierFile: URL? = nil, runFolder: RunFolder? = nil,
+    public init(_ config: ExperimentConfig, classifierFile: URL? = nil, evaluator: EvaluatorChoice = .automatic, runFolder: RunFolder? = nil,
                 observe: @escaping (LabEvent) throws -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
+        evaluatorChoice = evaluator
         self.runFolder = runFolder
         self.observe = observe
         rng = RandomGenerator(seed: config.seed)
@@ -152,7 +158,7 @@ public final class Experiment {
 
     /// The context an attack on this experiment's target gets, with `auxiliary` as background knowledge.
     public func context(auxiliary: AuxiliarySource, epochs: Int? = nil,
-                        epochEnded: @escaping (Int, Float) throws -> Void = { _, _ in }) throws -> AttackContext {
+                        epochEnded: @escaping (Int, Float, Double) throws -> Void = { _, _, _ in }) throws -> AttackContext {
         AttackContext(target: .blackBox(api), auxiliary: try auxiliarySet(auxiliary), auxiliarySource: auxiliary,
                       budget: AttackBudget(epochs: epochs ?? config.epochsInversion, batch: config.batch),
                       seed: config.seed &+ 5, observe: { try self.observe($0) }, checkpoint: { try self.checkpoint() },
@@ -175,9 +181,10 @@ public final class Experiment {
         let key = InversionKey(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
         if let trained = inversions[key] { return trained }
         let attack = newInversion(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
-        let context = try context(auxiliary: auxiliary) { epoch, loss in
+        let context = try context(auxiliary: auxiliary) { epoch, loss, heldOut in
             let (train, test) = try self.victimErrors(of: attack, policy: victimRelease ?? trainingPolicy)
-            let event = LabEvent.inversionEpoch(epoch: epoch, auxiliaryMSE: loss, victimTrainMSE: train, victimTestMSE: test)
+            let event = LabEvent.inversionEpoch(epoch: epoch, auxiliaryMSE: loss, heldOutMSE: heldOut, victimTrainMSE: train,
+                                                victimTestMSE: test)
             attack.history.append(event)
             attack.historyRelease = victimRelease ?? trainingPolicy
             if checkpoints { try self.checkpoint(attack.trainer.model, as: "inversion") }
@@ -231,11 +238,11 @@ public final class Experiment {
         return (recognised, score)
     }
 
-    /// The victims' MSE under the attack `settings` after their model's last epoch, without evaluating again;
+    /// The victims' MSE under the attack `settings` at their model's chosen epoch, without evaluating again;
     /// evaluated when the model has no epochs (a loaded model, or one trained for 0 epochs).
     public func finalVictimErrors(_ settings: AttackSettings) throws -> (train: Double, test: Double) {
         let attack = try inversion(for: settings)
-        if attack.historyRelease == settings.victimRelease, case let .inversionEpoch(_, _, train, test)? = attack.history.last {
+        if attack.historyRelease == settings.victimRelease, case let .inversionEpoch(_, _, _, train, test)? = attack.chosenRecord {
             return (train, test)
         }
         return try victimErrors(of: attack, policy: settings.victimRelease)

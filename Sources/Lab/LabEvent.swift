@@ -6,12 +6,15 @@ public enum LabEvent: Sendable {
     case step(model: TrainedModel, epoch: Int, epochs: Int, step: Int, steps: Int, loss: Float)
     /// The classifier finished an epoch.
     case classifierEpoch(epoch: Int, loss: Float, trainAccuracy: Double, testAccuracy: Double)
-    /// The inversion model finished an epoch: its training MSE on the auxiliary set and the victims' MSE.
-    case inversionEpoch(epoch: Int, auxiliaryMSE: Float, victimTrainMSE: Double, victimTestMSE: Double)
+    /// The inversion model finished an epoch: its training MSE on the auxiliary set, its MSE on the auxiliary images
+    /// held out to choose the epoch, and the victims' MSE (reported, never used to choose).
+    case inversionEpoch(epoch: Int, auxiliaryMSE: Float, heldOutMSE: Double, victimTrainMSE: Double, victimTestMSE: Double)
 }
 
 /// The models an experiment trains.
 public enum TrainedModel: String, Sendable {
     case classifier
     case inversion
+    /// The evaluation classifier that grades attacks.
+    case evaluator
 }

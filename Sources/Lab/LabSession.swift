@@ -227,6 +227,11 @@ public final class LabSession: @unchecked Sendable {
                 locked { loadedClassifier = accuracy }
             }
             try render(lab)
+            if try lab.readyEvaluator() == nil {
+                // No evaluator ships for these settings: train one now that the attack shows, then judge with it.
+                _ = try lab.evaluator()
+                try render(lab)
+            }
             set(.ready)
             // Idle: run commands as they come, until cancelled.
             while true {
@@ -312,21 +317,32 @@ public final class LabSession: @unchecked Sendable {
         release.apply(to: vectors, rng: &releaseRandom)
         let images = try model.decode(vectors, checkpoint: lab.checkpoint)
         var errors: (train: Double, test: Double)?
-        if model.historyRelease == release, case let .inversionEpoch(_, _, train, test)? = model.history.last {
+        // In training the weights are the last epoch's; afterwards the chosen epoch's.
+        if model.historyRelease == release, case let .inversionEpoch(_, _, _, train, test)? = model.chosenRecord ?? model.history.last {
             errors = (train, test)
         }
         let shown = test.subset(Array(0..<min(victimCount, test.count)))
+        // Only an evaluator at hand judges here: one still to train waits until the first model is done (see `work`).
+        let evaluator = try lab.readyEvaluator()
+        let named = try evaluator.map { judge in
+            zip(try judge.judge(images, checkpoint: lab.checkpoint).rankings, shown.labels ?? []).map { $0.first == $1 }
+        }
+        var accuracy: Double?
         func publish() {
             locked {
                 // A render that an urgent one overtook (a newer release) must not put back the older picture.
                 guard attack.victimRelease == release else { return }
                 victims = Victims(truths: shown, vectors: vectors, reconstructions: images, policy: release,
-                                  auxiliary: model.auxiliary, trainingPolicy: model.trainingPolicy, mse: errors)
+                                  auxiliary: model.auxiliary, trainingPolicy: model.trainingPolicy, mse: errors,
+                                  named: named, accuracy: accuracy)
             }
         }
         publish()
-        guard errors == nil else { return }
-        errors = try lab.victimErrors(of: model, policy: release)
+        // The whole test split's attack accuracy costs a pass of the evaluator: measured once training has ended.
+        let trained = model !== lab.inversionInTraining
+        guard errors == nil || (trained && evaluator != nil) else { return }
+        if errors == nil { errors = try lab.victimErrors(of: model, policy: release) }
+        if trained, evaluator != nil { accuracy = try lab.testVictimGrade(of: model, policy: release).accuracyTop1 }
         publish()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// The `run` flow: train (or load) the target, prepare the configured attack, evaluate it on the victims,
 /// optionally the joint attack beside it, and write the run folder.
@@ -7,12 +8,13 @@ public enum RunFlow {
     /// malicious developer's joint training, `folder` receives the run folder (created once the data has loaded,
     /// its `state.json` saying how the run ended). `describe` is told what was loaded before training starts;
     /// `checkpoint` runs between any two batches, and what it throws stops the run.
-    public static func run(_ config: ExperimentConfig, classifierFile: URL?, jointWeight: Float?, folder: RunFolder?,
+    public static func run(_ config: ExperimentConfig, classifierFile: URL?, evaluator: EvaluatorChoice = .automatic,
+                           jointWeight: Float?, folder: RunFolder?,
                            observe: @escaping (LabEvent) throws -> Void,
                            checkpoint: @escaping () throws -> Void = {},
                            describe: (Experiment) -> Void = { _ in }) throws -> RunReport {
         let started = Date()
-        let lab = try Experiment(config, classifierFile: classifierFile, runFolder: folder, observe: observe)
+        let lab = try Experiment(config, classifierFile: classifierFile, evaluator: evaluator, runFolder: folder, observe: observe)
         lab.checkpoint = checkpoint
         describe(lab)
         guard let folder else { return try evaluate(lab, trainClassifier: classifierFile == nil, jointWeight: jointWeight, started: started) }
@@ -33,7 +35,12 @@ public enum RunFlow {
         let testAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTest)
         let attack = try lab.inversion(for: config.attack, checkpoints: true)
         let (mseTrain, mseTest) = try lab.finalVictimErrors(config.attack)
-        let (recognised, score) = try lab.testVictimScores(of: attack, policy: config.attack.victimRelease)
+        let (recognised, _) = try lab.testVictimScores(of: attack, policy: config.attack.victimRelease)
+        let gradingStarted = Date()
+        let evaluator = try lab.evaluator()
+        let grade = try lab.testVictimGrade(of: attack, policy: config.attack.victimRelease)
+        let baselines = try lab.testVictimBaselines(policy: config.attack.victimRelease, auxiliary: config.attack.auxiliary)
+        let gradingSeconds = Date().timeIntervalSince(gradingStarted)
         let joint = try jointWeight.map { weight in
             let result = try lab.jointAttack(weight: weight, epochs: config.epochsClassifier, policy: config.attack.victimRelease)
             return RunReport.Joint(weight: weight, testAccuracy: result.testAccuracy, mseVictimTrain: result.train,
@@ -43,7 +50,16 @@ public enum RunFlow {
             classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy),
             inversion: .init(aux: config.attack.auxiliary.text, kTrain: config.attack.trainingPolicy.text,
                              kVictim: config.attack.victimRelease.text, mseVictimTrain: mseTrain, mseVictimTest: mseTest,
-                             psnrVictimTest: score.psnr, ssimVictimTest: score.ssim, recognisedTest: recognised, auxiliaryImages: try lab.auxiliarySet(config.attack.auxiliary).count),
+                             psnrVictimTest: grade.pixels.psnr, ssimVictimTest: grade.pixels.ssim,
+                             attackAccuracyTop1: grade.accuracyTop1 ?? 0, attackAccuracyTop5: grade.accuracyTop5 ?? 0,
+                             knnDistanceVictimTest: grade.knnDistance, recognisedTest: recognised,
+                             auxiliaryImages: try lab.auxiliarySet(config.attack.auxiliary).count, chosenEpoch: attack.chosenEpoch),
+            evaluator: .init(testAccuracy: evaluator.heldOutAccuracy ?? 0, architecture: EvaluationNetwork.summary,
+                             seconds: gradingSeconds),
+            baselines: Dictionary(uniqueKeysWithValues: baselines.map { baseline, grade in
+                (baseline.rawValue, RunReport.BaselineResult(mseVictimTest: grade.pixels.mse, attackAccuracyTop1: grade.accuracyTop1 ?? 0,
+                                                             attackAccuracyTop5: grade.accuracyTop5 ?? 0))
+            }),
             joint: joint, queries: lab.api.queries, seconds: Date().timeIntervalSince(started))
     }
 }
@@ -65,13 +81,42 @@ public struct RunReport: Codable, Sendable {
         /// Mean PSNR (dB) and SSIM of the test victims' reconstructions.
         public let psnrVictimTest: Double
         public let ssimVictimTest: Double
+        /// The evaluator's top-1 and top-5 accuracy on the test victims' reconstructions.
+        public let attackAccuracyTop1: Double
+        public let attackAccuracyTop5: Double
+        /// Mean squared KNN distance of the test victims' reconstructions in the evaluator's embedding.
+        public let knnDistanceVictimTest: Double?
         /// The share of test victims whose reconstruction is nearest their own class's mean image.
         public let recognisedTest: Double
         public let auxiliaryImages: Int
+        /// The epoch whose weights were kept, chosen on held-out auxiliary images.
+        public let chosenEpoch: Int?
         enum CodingKeys: String, CodingKey {
             case aux, kTrain = "k_train", kVictim = "k_victim", mseVictimTrain = "mse_victim_train", mseVictimTest = "mse_victim_test"
             case psnrVictimTest = "psnr_victim_test", ssimVictimTest = "ssim_victim_test"
-            case recognisedTest = "recognised_test", auxiliaryImages = "aux_images"
+            case attackAccuracyTop1 = "attack_acc_top1", attackAccuracyTop5 = "attack_acc_top5"
+            case knnDistanceVictimTest = "knn_dist_victim_test"
+            case recognisedTest = "recognised_test", auxiliaryImages = "aux_images", chosenEpoch = "chosen_epoch"
+        }
+    }
+
+    /// The evaluation classifier that graded the attack.
+    public struct Evaluator: Codable, Sendable {
+        /// Its accuracy on the private images held out from its training.
+        public let testAccuracy: Double
+        public let architecture: String
+        /// The time spent grading: the evaluator loaded (or trained), the attack and the baselines judged.
+        public let seconds: Double
+        enum CodingKeys: String, CodingKey { case testAccuracy = "test_accuracy", architecture, seconds }
+    }
+
+    /// A baseline's grade on the test victims (see `Baseline`).
+    public struct BaselineResult: Codable, Sendable {
+        public let mseVictimTest: Double
+        public let attackAccuracyTop1: Double
+        public let attackAccuracyTop5: Double
+        enum CodingKeys: String, CodingKey {
+            case mseVictimTest = "mse_victim_test", attackAccuracyTop1 = "attack_acc_top1", attackAccuracyTop5 = "attack_acc_top5"
         }
     }
 
@@ -87,6 +132,9 @@ public struct RunReport: Codable, Sendable {
 
     public let classifier: Classifier
     public let inversion: Inversion
+    public let evaluator: Evaluator
+    /// By baseline name (`mean`, `nearest`, `random`).
+    public let baselines: [String: BaselineResult]
     public let joint: Joint?
     public let queries: Int
     public let seconds: Double

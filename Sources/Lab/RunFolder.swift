@@ -89,13 +89,13 @@ public struct RunFolder: Sendable {
 
     /// metrics.csv: one row per epoch of either model.
     public func saveMetrics(_ history: [LabEvent]) throws {
-        var lines = ["model,epoch,loss,train_accuracy,test_accuracy,victim_train_mse,victim_test_mse"]
+        var lines = ["model,epoch,loss,train_accuracy,test_accuracy,victim_train_mse,victim_test_mse,aux_held_out_mse"]
         for event in history {
             switch event {
             case let .classifierEpoch(epoch, loss, train, test):
-                lines.append("classifier,\(epoch),\(loss),\(train),\(test),,")
-            case let .inversionEpoch(epoch, loss, train, test):
-                lines.append("inversion,\(epoch),\(loss),,,\(train),\(test)")
+                lines.append("classifier,\(epoch),\(loss),\(train),\(test),,,")
+            case let .inversionEpoch(epoch, loss, heldOut, train, test):
+                lines.append("inversion,\(epoch),\(loss),,,\(train),\(test),\(heldOut)")
             default:
                 continue
             }

@@ -42,10 +42,26 @@ extension ExperimentConfig {
 
     /// A trained target classifier shipped for a preset whose settings that shape the classifier are these ones,
     /// when the file is there.
-    public var shippedClassifier: URL? {
+    public var shippedClassifier: URL? { shippedModel("classifier") { $0.classifierSettings } }
+
+    /// The settings that shape the evaluation classifier: the classifier's, whatever the seed for data read from
+    /// files (its split and training have their own fixed seed); the embedded generators draw other people under
+    /// another seed, so there the seed counts.
+    public var evaluatorSettings: ExperimentConfig {
+        var settings = classifierSettings
+        if !DataSource(spec: data).isGenerated { settings.seed = ExperimentConfig().seed }
+        return settings
+    }
+
+    /// A trained evaluation classifier shipped for a preset with these evaluator settings, when the file is there.
+    public var shippedEvaluator: URL? { shippedModel("evaluator") { $0.evaluatorSettings } }
+
+    /// `models/PRESET-ROLE.safetensors` of the first preset whose `settings` equal these settings', when it exists.
+    private func shippedModel(_ role: String, settings: (ExperimentConfig) -> ExperimentConfig) -> URL? {
+        let wanted = settings(self)
         for name in ExperimentConfig.presetNames {
-            guard let preset = try? ExperimentConfig.preset(named: name), preset.classifierSettings == classifierSettings,
-                  let file = ExperimentConfig.assetFile("models/\(name)-classifier.safetensors") else { continue }
+            guard let preset = try? ExperimentConfig.preset(named: name), settings(preset) == wanted,
+                  let file = ExperimentConfig.assetFile("models/\(name)-\(role).safetensors") else { continue }
             return file
         }
         return nil

@@ -15,6 +15,15 @@ public final class TrainingBasedInversion: Attack {
     public internal(set) var history: [LabEvent] = []
     /// The victims' release under which `history` measured the victims' MSE.
     public internal(set) var historyRelease: ReleasePolicy?
+    /// The epoch whose weights it keeps: the one with the lowest MSE on the held-out part of the auxiliary set
+    /// (never on victims, which no attacker has); nil before training.
+    public private(set) var chosenEpoch: Int?
+
+    /// Its record of the chosen epoch, when it has one.
+    public var chosenRecord: LabEvent? {
+        guard let chosenEpoch else { return nil }
+        return history.first { if case .inversionEpoch(chosenEpoch, _, _, _, _) = $0 { true } else { false } }
+    }
 
     public init(trainer: InversionTrainer, auxiliary: AuxiliarySource) {
         self.trainer = trainer
@@ -31,16 +40,47 @@ public final class TrainingBasedInversion: Attack {
         try context.observe(.stage("querying the classifier with \(set.count) auxiliary images (\(auxiliary))"))
         let vectors = try context.target.api.query(set, Array(0..<set.count), policy: trainingPolicy,
                                                    checkpoint: context.checkpoint)
-        try context.observe(.stage("training the inversion model on \(auxiliary) images (vectors released: \(trainingPolicy))"))
-        let (epochs, batch) = (context.budget.epochs, context.budget.batch)
-        let steps = (set.count + batch - 1) / batch
         var rng = RandomGenerator(seed: context.seed)
+        let (training, heldOut) = Self.holdOut(set.count, rng: &rng)
+        let trainingImages = set.subset(training), heldOutImages = set.subset(heldOut)
+        let trainingVectors = Self.rows(training, of: vectors), heldOutVectors = Self.rows(heldOut, of: vectors)
+        try context.observe(.stage("training the inversion model on \(training.count) \(auxiliary) images (vectors released: \(trainingPolicy)); \(heldOut.count) held out choose its epoch"))
+        let (epochs, batch) = (context.budget.epochs, context.budget.batch)
+        let steps = (training.count + batch - 1) / batch
+        var best: (epoch: Int, error: Double, state: StateSnapshot)?
         for epoch in stride(from: 1, through: epochs, by: 1) {
-            let loss = try trainer.trainEpoch(vectors: vectors, images: set, batch: batch, rng: &rng) { step, loss in
+            let loss = try trainer.trainEpoch(vectors: trainingVectors, images: trainingImages, batch: batch, rng: &rng) { step, loss in
                 try context.observe(.step(model: .inversion, epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss))
             }
-            try context.epochEnded(epoch, loss)
+            let heldOutError = heldOut.isEmpty ? Double(loss)
+                : reconstructionError(try decode(heldOutVectors, checkpoint: context.checkpoint), heldOutImages, Array(0..<heldOut.count))
+            if heldOutError.isFinite, heldOutError < best?.error ?? .infinity {
+                best = (epoch, heldOutError, StateSnapshot(of: trainer.model))
+            }
+            try context.epochEnded(epoch, loss, heldOutError)
         }
+        if let best {
+            best.state.restore(into: trainer.model)
+            chosenEpoch = best.epoch
+        }
+    }
+
+    /// The auxiliary images (of `count`) the decoder trains on and the tenth held out to choose its epoch (none
+    /// below ten images), in a seeded order.
+    static func holdOut(_ count: Int, rng: inout RandomGenerator) -> (training: [Int], heldOut: [Int]) {
+        let order = Array(0..<count).shuffled(using: &rng)
+        let held = count >= 10 ? count / 10 : 0
+        return (Array(order.dropFirst(held)).sorted(), Array(order.prefix(held)).sorted())
+    }
+
+    /// Rows `indices` of `matrix` `[n, length]` as a new tensor.
+    static func rows(_ indices: [Int], of matrix: Tensor) -> Tensor {
+        let length = matrix.shape[1]
+        let result = Tensor(zeros: [indices.count, length])
+        for (row, index) in indices.enumerated() {
+            (result.pointer + row * length).update(from: matrix.pointer + index * length, count: length)
+        }
+        return result
     }
 
     /// Decodes released vectors `[n, classes]` into images.

@@ -13,6 +13,8 @@ public enum TruncationSweep {
         /// The first test victims' reconstructions, `[shown, 1, size, size]`.
         public let reconstructions: Tensor
         public let mse: (train: Double, test: Double)
+        /// Every test victim's reconstruction graded (pixels, attack accuracy, KNN distance).
+        public let grade: AttackGrade
     }
 
     /// Runs the sweep over `policies` on background knowledge `auxiliary`, handing each row to `deliver` as soon as
@@ -25,7 +27,7 @@ public enum TruncationSweep {
             let images = try lab.reconstructions(of: lab.split.classifierTest, count: shown, policy: policy, by: attack).images
             let errors = try lab.victimErrors(of: attack, policy: policy)
             try deliver(Row(auxiliary: auxiliary, policy: policy, trainingPolicy: attack.trainingPolicy,
-                            reconstructions: images, mse: errors))
+                            reconstructions: images, mse: errors, grade: try lab.testVictimGrade(of: attack, policy: policy)))
         }
     }
 }

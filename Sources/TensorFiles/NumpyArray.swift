@@ -84,6 +84,28 @@ public enum NumpyArray {
         return tensor
     }
 
+    /// Reads a one-dimensional array of class labels: integers (or floats holding whole numbers) from 0 up to
+    /// below `classes`; the error names the file and the first bad element.
+    public static func readLabels(_ file: URL, classes: Int) throws -> [Int] {
+        let bytes = [UInt8](try FileBytes.read(file))
+        let header = try header(of: bytes, file: file)
+        guard header.elementSize != nil, header.dtype != "|b1" else {
+            throw FileFormatError(file, "has dtype '\(header.dtype)'; labels must be integers or floats")
+        }
+        guard header.shape.count == 1 else {
+            throw FileFormatError(file, "has shape \(header.shape); labels must be one-dimensional, one per image")
+        }
+        return try bytes.withUnsafeBytes { raw in
+            try (0..<header.shape[0]).map { index in
+                let value = header.value(raw, at: index)
+                guard value.rounded() == value, value >= 0, value < Double(classes) else {
+                    throw FileFormatError(file, "element \(index) is \(value); labels must be whole numbers from 0 to \(classes - 1)")
+                }
+                return Int(value)
+            }
+        }
+    }
+
     /// Writes `tensor` as a float32 NPY file (version 1.0), through a temporary file renamed into place.
     public static func write(_ tensor: Tensor, to file: URL) throws {
         let shapeText = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"

@@ -25,7 +25,8 @@ public enum DrawingOverhead {
                 throw ConfigurationError("the workbench measurement's training ended before it could be timed (\(state))")
             }
             let events = app.session.takeEvents()
-            let newSteps = events.filter { if case .step = $0 { true } else { false } }.count
+            // The classifier's and the attack's steps only: the evaluator that trains afterwards is not the workbench's load.
+            let newSteps = events.filter { if case .step(let model, _, _, _, _, _) = $0 { model != .evaluator } else { false } }.count
             for event in events { app.record.absorb(event) }
             if newSteps > 0 {
                 // Timing starts at the first step seen, so loading and the first step's warm-up are left out.

@@ -19,7 +19,8 @@ extension WorkbenchApp {
             : "Victims \(page.items.lowerBound + 1)-\(page.items.upperBound) of \(count) (top), reconstructions · ←→"
         let inside = Panel(title).draw(into: &buffer, at: rect)
         let errors = victims.mse.map { String(format: "MSE %.4f train, %.4f test", $0.train, $0.test) } ?? "MSE being measured…"
-        buffer.write("aux \(victims.auxiliary.text) · train \(victims.trainingPolicy) · victims \(victims.policy) · \(errors)",
+        let accuracy = victims.accuracy.map { String(format: "attack acc %.0f%% · ", 100 * $0) } ?? ""
+        buffer.write("aux \(victims.auxiliary.text) · train \(victims.trainingPolicy) · victims \(victims.policy) · \(accuracy)\(errors)",
                      x: inside.x, y: inside.y, style: Style(foreground: 250), limit: inside.x + inside.width)
         shownVictims = page.items
         for (position, index) in page.items.enumerated() {
@@ -29,8 +30,14 @@ extension WorkbenchApp {
             GreyImageWidget(pixels: Array(victims.reconstructions.sample(index)), width: size, height: size, ascii: !colourful)
                 .draw(into: &buffer, at: Rect(x: box.x, y: box.y + layout.imageRows, width: box.width, height: box.height))
             let selected = index == selectedVictim
-            buffer.write((selected ? "▲ " : "") + "\(index + 1)", x: box.x, y: box.y + 2 * layout.imageRows,
+            let label = (selected ? "▲ " : "") + "\(index + 1)"
+            buffer.write(label, x: box.x, y: box.y + 2 * layout.imageRows,
                          style: Style(foreground: selected ? 81 : 244, bold: selected), limit: box.x + box.width)
+            if let named = victims.named, named.indices.contains(index) {
+                // Whether the evaluation classifier names this victim's person from the reconstruction.
+                buffer.write(named[index] ? " ✓" : " ✗", x: box.x + label.count, y: box.y + 2 * layout.imageRows,
+                             style: Style(foreground: named[index] ? 114 : 203, bold: true), limit: box.x + box.width)
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ extension WorkbenchApp {
             "t       training truncation: aligned with the victims' (the paper's fix) or full vectors",
             "← →     choose the victim whose released vector is shown",
             "v Enter one victim large, beside its reconstruction and released vector",
-            "w       truncation sweep: a row of reconstructions for each k, with its MSE",
+            "w       truncation sweep: a column of reconstructions for each k, with its MSE and attack accuracy",
             "c       class inference view",
             "o F2    setup: data, private classes, release, auxiliary set, widths, epochs, seed",
             "s       save the run folder (config, metrics, models, grids);  e  export this view as PNG",
@@ -20,6 +20,8 @@ extension WorkbenchApp {
             "",
             "Changing k re-renders the reconstructions at once; a new auxiliary set or training truncation",
             "trains the needed inversion model in the background, or reuses one trained before.",
+            "✓ / ✗ under a victim: whether the evaluation classifier (never queried by the attacker) names",
+            "its person from the reconstruction; attack acc is that share over every test victim.",
         ]
         for (row, line) in lines.prefix(inside.height).enumerated() {
             buffer.write(line, x: inside.x + 1, y: inside.y + row, limit: inside.x + inside.width)

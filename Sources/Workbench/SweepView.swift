@@ -4,7 +4,7 @@ import Terminal
 
 extension WorkbenchApp {
     /// The paper's truncation figure, one victim per row: the victim, then its reconstruction from each k the service
-    /// might release, each column headed by its k and the victims' test MSE at that k. Columns rather than rows of k
+    /// might release, each column headed by its k, the victims' test MSE and the attack accuracy at that k. Columns rather than rows of k
     /// keep the faces large: the screen is wider than it is tall, and there are more victims than values of k.
     /// Victims page by ←→.
     func drawSweep(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
@@ -37,7 +37,10 @@ extension WorkbenchApp {
         for (number, row) in rows.enumerated() {
             let x = inside.x + (number + 1) * layout.itemColumns
             let error = String(format: layout.side >= 10 ? "MSE %.4f" : "%.4f", row.mse.test)
-            buffer.write("k \(row.policy)", x: x, y: inside.y, style: Style(bold: true), limit: columnEnd(number + 1))
+            // The attack accuracy beside k, in as many words as the column has room for.
+            let heading = ["  acc %.0f%%", " %.0f%%"].compactMap { format in row.grade.accuracyTop1.map { String(format: format, 100 * $0) } }
+                .map { "k \(row.policy)" + $0 }.first { $0.count <= layout.side } ?? "k \(row.policy)"
+            buffer.write(heading, x: x, y: inside.y, style: Style(bold: true), limit: columnEnd(number + 1))
             buffer.write(error, x: x, y: inside.y + 1, style: Style(foreground: 114), limit: columnEnd(number + 1))
         }
         for (band, index) in shown.enumerated() {

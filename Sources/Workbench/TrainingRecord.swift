@@ -30,12 +30,15 @@ struct TrainingRecord {
             position = (model, epoch, epochs, step, steps)
             stepTimes.append(time)
             if stepTimes.count > 20 { stepTimes.removeFirst(stepTimes.count - 20) }
-            if model == .classifier { TrainingRecord.append(Double(loss), to: &classifierLoss) }
-            else { TrainingRecord.append(Double(loss), to: &inversionLoss) }
+            switch model {
+            case .classifier: TrainingRecord.append(Double(loss), to: &classifierLoss)
+            case .inversion: TrainingRecord.append(Double(loss), to: &inversionLoss)
+            case .evaluator: break  // the judge's loss is not part of the attack's story
+            }
         case let .classifierEpoch(_, _, train, test):
             trainAccuracy.append(train)
             testAccuracy.append(test)
-        case let .inversionEpoch(_, _, train, test):
+        case let .inversionEpoch(_, _, _, train, test):
             victimTrainMSE.append(train)
             victimTestMSE.append(test)
         }

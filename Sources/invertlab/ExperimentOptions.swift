@@ -46,6 +46,14 @@ struct ExperimentOptions: ParsableArguments {
     @Flag(help: "Cut CelebA-style aligned faces to 108 x 108 at (35, 70) first.")
     var celebaCrop = false
 
+    @Option(help: "Evaluation classifier that grades the attacks: a trained evaluator (.safetensors), or new to train one (default: the one shipped for the preset, else a new one).")
+    var evaluator: String?
+
+    /// The evaluator `--evaluator` asks for.
+    func evaluatorChoice() throws -> EvaluatorChoice {
+        try evaluator.map { try EvaluatorChoice(parsing: $0, option: "--evaluator") } ?? .automatic
+    }
+
     /// The preset asked for, or `fallback`.
     func presetName(default fallback: String = headlessPreset) -> String { preset ?? fallback }
 

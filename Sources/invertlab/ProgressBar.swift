@@ -38,10 +38,10 @@ final class ProgressBar {
             finishLine()
             write(String(format: "classifier epoch %d: loss %.4f, accuracy %.1f%% train, %.1f%% test\n", epoch, loss,
                          100 * train, 100 * test))
-        case let .inversionEpoch(epoch, loss, train, test):
+        case let .inversionEpoch(epoch, loss, heldOut, train, test):
             finishLine()
-            write(String(format: "inversion epoch %d: auxiliary MSE %.4f, victim MSE %.4f train, %.4f test\n", epoch,
-                         loss, train, test))
+            write(String(format: "inversion epoch %d: auxiliary MSE %.4f (held out %.4f), victim MSE %.4f train, %.4f test\n",
+                         epoch, loss, heldOut, train, test))
         }
     }
 

@@ -42,28 +42,63 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
+    @OptionGroup var repeats: SeedsOption
+
     func validate() throws {
         if let joint, !(joint.isFinite && joint > 0) {
             throw ValidationError("--joint takes a finite weight λ > 0, not \(joint)")
         }
+        try repeats.check(classifier: release.classifier)
     }
 
     func run() throws {
         var config = try experiment.config()
         try release.apply(to: &config)
-        let folder = try out.map { try RunFolder(path: $0, replacing: overwrite) }
         for warning in config.untrainedWarnings(classifierLoaded: release.classifier != nil) {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
+        guard repeats.seeds > 1 else {
+            return try show(try runOnce(config, folder: try out.map { try RunFolder(path: $0, replacing: overwrite) }))
+        }
+        let summary = try repeats.repeatEach(config, out: out, overwrite: overwrite, quiet: quiet) { try runOnce($0, folder: $1) }
+        let seeds = summary.seeds
+        if json { return print(summary.json) }
+        print("mean ± standard deviation over seeds \(seeds.map(String.init).joined(separator: ", ")):")
+        let lines: [(String, [String], Double)] = [
+            ("classifier test accuracy (%)", ["classifier", "test_accuracy"], 100),
+            ("evaluator held-out accuracy (%)", ["evaluator", "test_accuracy"], 100),
+            ("victim MSE, test", ["inversion", "mse_victim_test"], 1),
+            ("SSIM, test", ["inversion", "ssim_victim_test"], 1),
+            ("attack accuracy top-1 (%)", ["inversion", "attack_acc_top1"], 100),
+            ("attack accuracy top-5 (%)", ["inversion", "attack_acc_top5"], 100),
+            ("KNN distance", ["inversion", "knn_dist_victim_test"], 1),
+        ] + Baseline.allCases.flatMap { baseline in [
+            ("baseline \(baseline.rawValue): MSE, test", ["baselines", baseline.rawValue, "mse_victim_test"], 1.0),
+            ("baseline \(baseline.rawValue): attack accuracy top-1 (%)", ["baselines", baseline.rawValue, "attack_acc_top1"], 100.0),
+        ] }
+        for (label, path, scale) in lines {
+            guard let value = summary.statistic(path) else { continue }
+            print(label.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%.4g ± %.2g", scale * value.mean, scale * value.deviation))
+        }
+        if let out { print("run folders: \(out)/seed-*, summary: \(out)/summary.json") }
+    }
+
+    /// One run of `config`, writing `folder` when given.
+    private func runOnce(_ config: ExperimentConfig, folder: RunFolder?) throws -> RunReport {
         let progress = ProgressBar(quiet: quiet)
         let stop = SignalStop()
-        let result = try stop.run(folder: folder) {
-            try RunFlow.run(config, classifierFile: release.classifierFile, jointWeight: joint, folder: folder,
+        return try stop.run(folder: folder) {
+            try RunFlow.run(config, classifierFile: release.classifierFile, evaluator: try experiment.evaluatorChoice(),
+                            jointWeight: joint, folder: folder,
                             observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check) { lab in
                 guard !quiet, let auxiliary = try? lab.auxiliarySet(config.attack.auxiliary) else { return }
                 FileHandle.standardError.write(Data((lab.split.summary + "\nauxiliary: \(auxiliary.origin)\n").utf8))
             }
         }
+    }
+
+    /// Prints one run's results, as JSON or as lines of text.
+    private func show(_ result: RunReport) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -76,6 +111,17 @@ struct RunCommand: ParsableCommand {
                          result.inversion.mseVictimTrain, result.inversion.mseVictimTest))
             print(String(format: "test victims' reconstructions: PSNR %.2f dB, SSIM %.4f", result.inversion.psnrVictimTest,
                          result.inversion.ssimVictimTest))
+            print(String(format: "attack accuracy (evaluator, %.1f%% on its held-out private images): top-1 %.1f%%, top-5 %.1f%%, KNN distance %.1f",
+                         100 * result.evaluator.testAccuracy, 100 * result.inversion.attackAccuracyTop1,
+                         100 * result.inversion.attackAccuracyTop5, result.inversion.knnDistanceVictimTest ?? .nan))
+            for name in Baseline.allCases.map(\.rawValue) {
+                guard let baseline = result.baselines[name] else { continue }
+                print(String(format: "baseline %@: MSE %.4f test, attack accuracy top-1 %.1f%%", name, baseline.mseVictimTest,
+                             100 * baseline.attackAccuracyTop1))
+            }
+            if let epoch = result.inversion.chosenEpoch {
+                print("inversion model: epoch \(epoch) kept, chosen on held-out auxiliary images (victims choose nothing)")
+            }
             print(String(format: "test victims recognisable (nearest their own class's mean face): %.1f%% with %d auxiliary images",
                          100 * result.inversion.recognisedTest, result.inversion.auxiliaryImages))
             if let joint = result.joint {

@@ -46,8 +46,11 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
+    @OptionGroup var repeats: SeedsOption
+
     func validate() throws {
         guard victims >= 1 else { throw ValidationError("--victims must be at least 1, not \(victims)") }
+        try repeats.check(classifier: classifier)
     }
 
     func run() throws {
@@ -60,20 +63,35 @@ struct SweepCommand: ParsableCommand {
         config.attack = AttackSettings(auxiliary: firstAuxiliary, victimRelease: first, trainingRelease: .likeVictims)
         for policy in policies { try policy.check(classes: config.privateClasses, option: "--truncation") }
         for auxiliary in auxiliaries { try auxiliary.checkAvailable(option: "--auxes") }
-        let folder = try out.map { try RunFolder(path: $0, replacing: overwrite) }
         for warning in config.untrainedWarnings(classifierLoaded: classifier != nil) {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
+        guard repeats.seeds > 1 else {
+            let report = try sweepOnce(config, policies: policies, auxiliaries: auxiliaries,
+                                       folder: try out.map { try RunFolder(path: $0, replacing: overwrite) })
+            return print(json ? report.json : report.table, terminator: json ? "\n" : "")
+        }
+        let summary = try repeats.repeatEach(config, out: out, overwrite: overwrite, quiet: quiet) { try sweepOnce($0, policies: policies, auxiliaries: auxiliaries, folder: $1) }
+        let seeds = summary.seeds
+        if json { return print(summary.json) }
+        // Every figure of the report is a number or a text shared by all seeds, so the means read back as a report.
+        let mean = try JSONDecoder().decode(SweepReport.self, from: JSONSerialization.data(withJSONObject: summary.mean))
+        print("mean over seeds \(seeds.map(String.init).joined(separator: ", ")) (standard deviations in --json or summary.json):")
+        print(mean.table, terminator: "")
+    }
+
+    /// One sweep of `config` on its own experiment, writing `folder` when given.
+    private func sweepOnce(_ config: ExperimentConfig, policies: [ReleasePolicy], auxiliaries: [AuxiliarySource],
+                           folder: RunFolder?) throws -> SweepReport {
         let progress = ProgressBar(quiet: quiet)
         let stop = SignalStop()
         let lab = try Experiment(config, classifierFile: classifier.map { URL(fileURLWithPath: $0) },
-                                 observe: { try stop.check(); try progress.show($0) })
+                                 evaluator: try experiment.evaluatorChoice(), observe: { try stop.check(); try progress.show($0) })
         lab.checkpoint = stop.check
-        let report = try stop.run(folder: folder) {
+        return try stop.run(folder: folder) {
             guard let folder else { return try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: nil) }
             return try folder.track { try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: folder) }
         }
-        print(json ? report.json : report.table, terminator: json ? "\n" : "")
     }
 
     /// Trains the classifier unless one was loaded, then both inversion models per auxiliary set and truncation;
@@ -93,13 +111,15 @@ struct SweepCommand: ParsableCommand {
             var position = 0
             try TruncationSweep.run(lab, auxiliary: auxiliary, trainingRelease: .likeVictims, policies: policies,
                                     shown: shown) { aligned in
-                rows.append(SweepReport.Row(aligned: aligned, unaligned: unaligned[position]))
+                rows.append(SweepReport.Row(aligned: aligned, unaligned: unaligned[position],
+                                            baselines: try lab.testVictimBaselines(policy: aligned.policy, auxiliary: auxiliary)))
                 position += 1
                 for index in 0..<shown { grid.append(floats: aligned.reconstructions.sample(index)) }
             }
             try folder.map { try grid.writePNG(to: $0.file("sweep_\(auxiliary.text.replacingOccurrences(of: "/", with: "_")).png")) }
         }
-        let report = SweepReport(classifierTestAccuracy: try lab.classifierAccuracy(on: test), rows: rows)
+        let report = SweepReport(classifierTestAccuracy: try lab.classifierAccuracy(on: test),
+                                 evaluatorTestAccuracy: try lab.evaluator().heldOutAccuracy ?? 0, rows: rows)
         try folder.map { try report.write(to: $0) }
         return report
     }

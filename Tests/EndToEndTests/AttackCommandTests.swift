@@ -39,8 +39,21 @@ final class AttackCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(psnr, 10 * log10(1 / (try XCTUnwrap(inversion["mse_victim_test"] as? Double))) - 1e-6)
         XCTAssert((-1...1).contains(try XCTUnwrap(inversion["ssim_victim_test"] as? Double)))
         XCTAssertEqual(inversion["aux_images"] as? Int, 95 * 30, "95 generic people, 30 photos each")
+        // Graded as the field grades: attack accuracy, KNN distance, the evaluator's own accuracy, the baselines.
+        let top1 = try XCTUnwrap(inversion["attack_acc_top1"] as? Double)
+        XCTAssert((top1...1).contains(try XCTUnwrap(inversion["attack_acc_top5"] as? Double)))
+        XCTAssertGreaterThan(try XCTUnwrap(inversion["knn_dist_victim_test"] as? Double), 0)
+        XCTAssert((1...2).contains(try XCTUnwrap(inversion["chosen_epoch"] as? Int)))
+        let evaluator = try XCTUnwrap(json["evaluator"] as? [String: Any])
+        XCTAssert((0...1).contains(try XCTUnwrap(evaluator["test_accuracy"] as? Double)))
+        let baselines = try XCTUnwrap(json["baselines"] as? [String: [String: Double]])
+        XCTAssertEqual(Set(baselines.keys), ["mean", "nearest", "random"])
+        for (name, baseline) in baselines {
+            XCTAssertGreaterThan(try XCTUnwrap(baseline["mse_victim_test"]), 0, name)
+            XCTAssert((0...1).contains(try XCTUnwrap(baseline["attack_acc_top1"])), name)
+        }
         for name in ["config.json", "metrics.csv", "reconstructions_train.png", "reconstructions_test.png",
-                     "class_inference.png", "classifier.safetensors", "inversion.safetensors"] {
+                     "class_inference.png", "classifier.safetensors", "inversion.safetensors", "evaluator.safetensors"] {
             XCTAssert(FileManager.default.fileExists(atPath: "\(out)/\(name)"), "missing \(name)")
         }
         let metrics = try String(contentsOfFile: "\(out)/metrics.csv", encoding: .utf8)
@@ -59,20 +72,23 @@ final class AttackCommandTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.split(separator: "\n").last!.utf8)) as? [String: Any])
         let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
         XCTAssertEqual(rows.map { $0["k"] as? String }, ["1", "all"])
-        for key in ["aligned_mse_train", "aligned_mse_test", "unaligned_mse_train", "unaligned_mse_test"] {
+        for key in ["aligned_mse_train", "aligned_mse_test", "unaligned_mse_train", "unaligned_mse_test", "aligned_acc_top1",
+                    "unaligned_acc_top1"] {
             XCTAssertNotNil(rows[0][key] as? Double, key)
         }
+        XCTAssertEqual(Set(try XCTUnwrap(rows[0]["baseline_acc_top1"] as? [String: Double]).keys), ["mean", "nearest", "random"])
         XCTAssert(FileManager.default.fileExists(atPath: folder.appendingPathComponent("sweep/sweep_generic.png").path))
         // --out promises sweep.csv beside the JSON and the table.
         let csv = try String(contentsOf: folder.appendingPathComponent("sweep/sweep.csv"), encoding: .utf8)
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first, "aux,k,aligned_mse_train,aligned_mse_test,unaligned_mse_train,unaligned_mse_test")
+        XCTAssertEqual(lines.first, "aux,k,aligned_mse_train,aligned_mse_test,unaligned_mse_train,unaligned_mse_test,aligned_acc_top1,"
+                       + "unaligned_acc_top1,mean_mse_test,mean_acc_top1,nearest_mse_test,nearest_acc_top1,random_mse_test,random_acc_top1")
         XCTAssertEqual(lines.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") }, ["generic,1", "generic,all"])
         // The table's columns line up: every row's figures start where the header's "aligned" does.
         let table = try String(contentsOf: folder.appendingPathComponent("sweep/sweep.txt"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         let column = try XCTUnwrap(table[1].range(of: "aligned")).lowerBound.utf16Offset(in: table[1])
-        for row in table.dropFirst(2) {
+        for row in table.dropFirst(2) where !row.hasPrefix("acc:") {
             let figures = row.range(of: #"\d\.\d{4} /"#, options: .regularExpression)
             XCTAssertEqual(figures?.lowerBound.utf16Offset(in: row), column, "\(row)\n\(table[1])")
         }

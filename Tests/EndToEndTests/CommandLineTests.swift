@@ -102,6 +102,33 @@ final class CommandLineTests: XCTestCase {
         let mismatched = try runInvertlab(["score", "--truth", path("truth.npy"), "--reconstruction", path("three.npy")])
         XCTAssertNotEqual(mismatched.status, 0)
         XCTAssert(mismatched.output.contains("three.npy: shape [3, 12, 12] does not match"), mismatched.output)
+        let alone = try runInvertlab(["score", "--truth", path("truth.npy"), "--reconstruction", path("same.npy"), "--labels", path("truth.npy")])
+        XCTAssert(alone.output.contains("--labels and --evaluator go together"), alone.output)
+    }
+
+    func testScoreWithAnEvaluatorAddsAttackAccuracyAndKNNDistance() throws {
+        let evaluator = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Assets/models/classroom-faces-evaluator.safetensors").path
+        let images = Tensor(shape: [3, 32, 32], values: (0..<3072).map { Float(($0 * 7) % 29) / 28 })
+        try NumpyArray.write(images, to: folder.appendingPathComponent("faces.npy"))
+        try NumpyArray.write(Tensor(shape: [3], values: [0, 5, 39]), to: folder.appendingPathComponent("people.npy"))
+        try NumpyArray.write(Tensor(shape: [2], values: [0, 5]), to: folder.appendingPathComponent("two.npy"))
+        let scored = try runInvertlab(["score", "--truth", path("faces.npy"), "--reconstruction", path("faces.npy"),
+                                       "--labels", path("people.npy"), "--evaluator", evaluator, "--json"])
+        XCTAssertEqual(scored.status, 0, scored.output)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(scored.output.utf8)) as? [String: Any])
+        XCTAssertEqual(json["knn_dist"] as? Double, 0, "each reconstruction is its own truth")
+        let top1 = try XCTUnwrap(json["attack_acc_top1"] as? Double)
+        XCTAssert((top1...1).contains(try XCTUnwrap(json["attack_acc_top5"] as? Double)))
+        let short = try runInvertlab(["score", "--truth", path("faces.npy"), "--reconstruction", path("faces.npy"),
+                                      "--labels", path("two.npy"), "--evaluator", evaluator])
+        XCTAssert(short.output.contains("2 labels for the 3 images of --truth"), short.output)
+        try NumpyArray.write(Tensor(zeros: [2, 16, 16]), to: folder.appendingPathComponent("small.npy"))
+        let wrongSize = try runInvertlab(["score", "--truth", path("small.npy"), "--reconstruction", path("small.npy"),
+                                          "--labels", path("two.npy"), "--evaluator", evaluator])
+        XCTAssertNotEqual(wrongSize.status, 0)
+        XCTAssert(wrongSize.output.contains("classroom-faces-evaluator.safetensors: evaluators judge 32 or 64 px images, not 16 px"),
+                  wrongSize.output)
     }
 
     func testInferRefusesInputsOfTheWrongShapeOrRange() throws {

@@ -17,7 +17,7 @@ final class LabSessionTests: XCTestCase {
         XCTAssertEqual(session.waitUntilSettled(timeout: 120), .ready)
         let events = session.takeEvents()
         XCTAssert(events.contains { if case .classifierEpoch(2, _, _, _) = $0 { true } else { false } })
-        XCTAssert(events.contains { if case .inversionEpoch(2, _, _, _) = $0 { true } else { false } })
+        XCTAssert(events.contains { if case .inversionEpoch(2, _, _, _, _) = $0 { true } else { false } })
         let first = try XCTUnwrap(session.currentVictims)
         XCTAssertEqual(first.policy, .topK(3))
         XCTAssertEqual(first.reconstructions.shape, [4, 1, 32, 32])

@@ -66,7 +66,7 @@ final class SessionFlowTests: XCTestCase {
         XCTAssertEqual(session.waitUntilSettled(timeout: 300), .ready)
         let files = { (folder: URL) in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() }
         XCTAssertEqual(try files(saved), try files(runFolder.url))
-        XCTAssertEqual(try files(saved), ["class_inference.png", "classifier.safetensors", "config.json", "inversion.safetensors",
+        XCTAssertEqual(try files(saved), ["class_inference.png", "classifier.safetensors", "config.json", "evaluator.safetensors", "inversion.safetensors",
                                           "metrics.csv", "reconstructions_test.png", "reconstructions_train.png", "state.json"])
         XCTAssertEqual(try Data(contentsOf: saved.appendingPathComponent("config.json")),
                        try Data(contentsOf: runFolder.file("config.json")))

@@ -2,7 +2,8 @@ import Datasets
 import Lab
 import XCTest
 
-/// The presets' classifiers in Assets (made by `make models`), and the ORL faces that ship beside them.
+/// The presets' classifiers and evaluators in Assets (made by `make models` and `make evaluators`), and the ORL faces
+/// that ship beside them.
 final class ShippedClassifierTests: XCTestCase {
     func testTheShippedClassifierIsTheClassroomPresetsTrainedTarget() throws {
         let file = try XCTUnwrap(ExperimentConfig().shippedClassifier, "Assets/models/classroom-faces-classifier.safetensors")
@@ -33,5 +34,27 @@ final class ShippedClassifierTests: XCTestCase {
             change(&other)
             XCTAssertNil(other.shippedClassifier)
         }
+    }
+
+    func testTheShippedEvaluatorsNameHeldOutPeopleAtLeastAsWellAsTheirTargets() throws {
+        for name in ["classroom-faces", "orl"] {
+            let preset = try ExperimentConfig.preset(named: name)
+            XCTAssertEqual(preset.shippedEvaluator?.lastPathComponent, "\(name)-evaluator.safetensors")
+            let lab = try Experiment(preset, classifierFile: try XCTUnwrap(preset.shippedClassifier))
+            let evaluator = try lab.evaluator()
+            let accuracy = try XCTUnwrap(evaluator.heldOutAccuracy)
+            XCTAssertGreaterThanOrEqual(accuracy, 0.95, name)
+            XCTAssertGreaterThanOrEqual(accuracy, try lab.classifierAccuracy(on: lab.split.classifierTest), name)
+        }
+    }
+
+    func testOneEvaluatorServesEverySeedOfRealDataButNotOfGeneratedFaces() throws {
+        var orl = try ExperimentConfig.preset(named: "orl")
+        orl.seed = 7
+        orl.attack.victimRelease = .topK(1)
+        XCTAssertNotNil(orl.shippedEvaluator, "ORL's people do not depend on the seed")
+        var faces = ExperimentConfig()
+        faces.seed = 7
+        XCTAssertNil(faces.shippedEvaluator, "another seed draws other synthetic people")
     }
 }

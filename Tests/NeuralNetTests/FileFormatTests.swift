@@ -213,4 +213,48 @@ final class FileFormatTests: XCTestCase {
         try Data(try Data(contentsOf: file).dropLast(8)).write(to: short)
         XCTAssertThrowsError(try NumpyArray.read(short)) { XCTAssert("\($0)".contains("needs")) }
     }
+
+    /// An NPY file of `dtype` holding `values` (as that dtype) in one dimension.
+    private func labelFile(_ name: String, dtype: String, values: [Int64]) throws -> URL {
+        var header = "{'descr': '\(dtype)', 'fortran_order': False, 'shape': (\(values.count),), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8))
+        for value in values {
+            if dtype == "<f4" {
+                withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { data.append(contentsOf: $0) }
+            } else {
+                withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
+            }
+        }
+        let file = folder.appendingPathComponent(name)
+        try data.write(to: file)
+        return file
+    }
+
+    func testLabelArraysMustHoldWholeClassNumbers() throws {
+        XCTAssertEqual(try NumpyArray.readLabels(try labelFile("ok.npy", dtype: "<i8", values: [0, 3, 1]), classes: 4), [0, 3, 1])
+        XCTAssertEqual(try NumpyArray.readLabels(try labelFile("floats.npy", dtype: "<f4", values: [2, 0]), classes: 4), [2, 0])
+        XCTAssertThrowsError(try NumpyArray.readLabels(try labelFile("big.npy", dtype: "<i8", values: [0, 4]), classes: 4)) {
+            XCTAssert("\($0)".contains("big.npy: element 1 is 4.0; labels must be whole numbers from 0 to 3"), "\($0)")
+        }
+        XCTAssertThrowsError(try NumpyArray.readLabels(try labelFile("negative.npy", dtype: "<i8", values: [-1]), classes: 4)) {
+            XCTAssert("\($0)".contains("element 0 is -1.0"), "\($0)")
+        }
+    }
+
+    func testAStateSnapshotPutsBackEveryParameterAndBuffer() throws {
+        var rng = RandomGenerator(seed: 5)
+        let model = PaperModels.classifier(imageSize: 32, classes: 3, width: 2, rng: &rng)
+        let before = model.stateEntries.map { entry -> [Float] in
+            if case .floats(let tensor) = entry.value { tensor.values } else { [] }
+        }
+        let snapshot = StateSnapshot(of: model)
+        _ = try model.forward(Tensor(shape: [2, 1, 32, 32], values: (0..<2048).map { Float($0 % 7) / 7 }), mode: .training)
+        for parameter in model.parameters { parameter.value.fill(0.25) }
+        snapshot.restore(into: model)
+        let after = model.stateEntries.map { entry -> [Float] in
+            if case .floats(let tensor) = entry.value { tensor.values } else { [] }
+        }
+        XCTAssertEqual(after, before, "parameters and BatchNorm's running statistics")
+    }
 }

@@ -40,6 +40,14 @@ final class WorkbenchViewTests: XCTestCase {
         let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces"))
         defer { app.session.cancel() }
 
+        // No evaluator ships for these settings: one trained after the attack, then each victim is judged.
+        let judged = try XCTUnwrap(app.session.currentVictims)
+        XCTAssertEqual(judged.named?.count, judged.truths.count)
+        XCTAssertNotNil(judged.accuracy)
+        let dashboard = screen(app)
+        XCTAssert(dashboard.contains("attack acc"), dashboard)
+        XCTAssert(dashboard.contains("✓") || dashboard.contains("✗"), dashboard)
+
         // Aligned training: each row of the sweep has its own model, trained on its k.
         _ = app.handle(.character("w"))
         settle(app)
@@ -47,6 +55,7 @@ final class WorkbenchViewTests: XCTestCase {
         for label in ["k top-1", "k top-2", "k top-3", "k top-5", "k full"] { XCTAssert(sweep.contains(label), "missing \(label)") }
         XCTAssertEqual(sweep.components(separatedBy: "MSE 0.").count - 1, 5, sweep)
         XCTAssertEqual(app.session.currentSweep.map(\.trainingPolicy), [.topK(1), .topK(2), .topK(3), .topK(5), .full])
+        XCTAssert(app.session.currentSweep.allSatisfy { $0.grade.accuracyTop1 != nil }, "each k graded by the evaluator")
         XCTAssertEqual(app.exportView(), "exported \(output.path)/view-1-sweep.png")
 
         // Full-vector training: every row uses the one model.

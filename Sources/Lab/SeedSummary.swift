@@ -1,0 +1,73 @@
+import Foundation
+
+/// Repeats of one experiment under different seeds, summarised: the mean and the sample standard deviation of every
+/// number that sits at the same place in each run's JSON report (objects by key, arrays by position), beside the
+/// runs themselves.
+public struct SeedSummary {
+    public let seeds: [UInt64]
+    /// The reports as JSON objects, one per seed.
+    public let runs: [Any]
+    /// The reports' shape with each number replaced by its mean (`mean`) or standard deviation (`deviation`); text
+    /// that differs between runs becomes a list of the runs' texts.
+    public let mean: Any
+    public let deviation: Any
+
+    /// Summarises `reports`, one per seed, in order.
+    public init<Report: Encodable>(seeds: [UInt64], reports: [Report]) throws {
+        precondition(!reports.isEmpty && seeds.count == reports.count, "SeedSummary: one report per seed")
+        let encoder = JSONEncoder()
+        runs = try reports.map { try JSONSerialization.jsonObject(with: try encoder.encode($0)) }
+        self.seeds = seeds
+        mean = Self.combine(runs) { values in values.reduce(0, +) / Double(values.count) }
+        deviation = Self.combine(runs) { values in
+            guard values.count > 1 else { return 0 }
+            let average = values.reduce(0, +) / Double(values.count)
+            return (values.map { ($0 - average) * ($0 - average) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+        }
+    }
+
+    /// `values` (the same place in every run) combined: numbers by `statistic`, objects and arrays place by place.
+    private static func combine(_ values: [Any], _ statistic: ([Double]) -> Double) -> Any {
+        if let objects = values as? [[String: Any]] {
+            let keys = Set(objects.flatMap(\.keys))
+            return Dictionary(uniqueKeysWithValues: keys.map { key in (key, combine(objects.compactMap { $0[key] }, statistic)) })
+        }
+        if let arrays = values as? [[Any]], let shortest = arrays.map(\.count).min() {
+            return (0..<shortest).map { index in combine(arrays.map { $0[index] }, statistic) }
+        }
+        let numbers = values.compactMap(number)
+        if !values.isEmpty, numbers.count == values.count { return statistic(numbers) }
+        if let texts = values as? [String], Set(texts).count == 1 { return texts[0] }
+        return values.count == 1 ? values[0] : values
+    }
+
+    /// `value` as a number, whichever type JSONSerialization gave it (whole numbers come back as integers on Linux,
+    /// which also cast to Bool, so the reports hold no booleans).
+    private static func number(_ value: Any) -> Double? {
+        if let double = value as? Double { return double }
+        if let integer = value as? Int { return Double(integer) }
+        return (value as? NSNumber)?.doubleValue
+    }
+
+    /// The mean and deviation of the number at `path` (keys, or array positions as numbers), when there is one.
+    public func statistic(_ path: [String]) -> (mean: Double, deviation: Double)? {
+        func follow(_ value: Any) -> Double? {
+            var current: Any? = value
+            for step in path {
+                if let object = current as? [String: Any] { current = object[step] }
+                else if let array = current as? [Any], let index = Int(step), array.indices.contains(index) { current = array[index] }
+                else { return nil }
+            }
+            return current.flatMap(Self.number)
+        }
+        guard let average = follow(mean), let spread = follow(deviation) else { return nil }
+        return (average, spread)
+    }
+
+    /// One line of JSON: `seeds`, `mean`, `std` and `runs`.
+    public var json: String {
+        let object: [String: Any] = ["seeds": seeds.map { NSNumber(value: $0) }, "mean": mean, "std": deviation, "runs": runs]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

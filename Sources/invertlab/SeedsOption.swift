@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+/// `--seeds N`: repeat an experiment under N seeds (the configured one and the next N - 1) and report mean and
+/// standard deviation.
+struct SeedsOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Repeat with this many seeds (the configured seed and the ones after it); reports mean and standard deviation.")
+    var seeds = 1
+
+    /// The largest repeat count: enough for any paper's table, small enough that a typo does not start weeks of work.
+    static let limit = 1...100
+
+    /// Refuses a count out of range, and a loaded classifier, which was trained on one seed's split.
+    func check(classifier: String?) throws {
+        guard Self.limit.contains(seeds) else {
+            throw ValidationError("--seeds must be between \(Self.limit.lowerBound) and \(Self.limit.upperBound), not \(seeds)")
+        }
+        if seeds > 1, classifier != nil {
+            throw ValidationError("--seeds \(seeds) with --classifier: a trained classifier saw one seed's split, so the other seeds' test victims would be its training images")
+        }
+    }
+
+    /// The seeds to run: `first` and the ones after it.
+    func list(from first: UInt64) -> [UInt64] { (0..<UInt64(seeds)).map { first &+ $0 } }
+
+    /// Runs `once` for each seed from `config`'s, each with its run folder `OUT/seed-S` (all checked before the first
+    /// starts), and summarises the reports, writing `OUT/summary.json`.
+    func repeatEach<Report: Encodable>(_ config: ExperimentConfig, out: String?, overwrite: Bool, quiet: Bool,
+                                       _ once: (ExperimentConfig, RunFolder?) throws -> Report) throws -> SeedSummary {
+        let seeds = list(from: config.seed)
+        let folders = try seeds.map { seed in try out.map { try RunFolder(path: "\($0)/seed-\(seed)", replacing: overwrite) } }
+        var reports: [Report] = []
+        var settings = config
+        for (seed, folder) in zip(seeds, folders) {
+            settings.seed = seed
+            if !quiet { FileHandle.standardError.write(Data("seed \(seed) (\(reports.count + 1) of \(seeds.count))\n".utf8)) }
+            reports.append(try once(settings, folder))
+        }
+        let summary = try SeedSummary(seeds: seeds, reports: reports)
+        if let out { try (summary.json + "\n").write(toFile: "\(out)/summary.json", atomically: true, encoding: .utf8) }
+        return summary
+    }
+}
