@@ -22,7 +22,6 @@ extension Experiment {
         case .trainNew: nil
         }
         if let file {
-            try observe(.stage("loading the evaluation classifier \(file.lastPathComponent)"))
             evaluator = try EvaluationClassifier(file: file, imageSize: config.size)
             guard evaluator.classes == config.privateClasses else {
                 throw ConfigurationError("\(file.path): the evaluator names \(evaluator.classes) people; the settings have \(config.privateClasses) private classes")
@@ -86,6 +85,30 @@ extension Experiment {
                         evaluator: try evaluator(), reference: try identityReference(), checkpoint: checkpoint)
     }
 
+    /// Grades class-level reconstructions (row i shows class `classes[i]`), as the field grades attacks that
+    /// reconstruct a person rather than a photo: the pixel metrics against the private training image of that
+    /// person nearest the reconstruction, and the identity metrics against the class.
+    public func gradeClasses(_ reconstructions: Tensor, classes: [Int]) throws -> AttackGrade {
+        let train = split.classifierTrain
+        let groups = train.indicesByClass()
+        let pixels = train.pixelsPerImage
+        let nearest = try classes.enumerated().map { row, label in
+            guard groups.indices.contains(label), !groups[label].isEmpty else {
+                throw ConfigurationError("class \(label) has no private training image (the classes are 0 to \(config.privateClasses - 1))")
+            }
+            let reconstruction = reconstructions.sample(row)
+            return groups[label].min { first, second in
+                squaredDistance(train.image(first), reconstruction) < squaredDistance(train.image(second), reconstruction)
+            }!
+        }
+        precondition(reconstructions.count == classes.count * pixels, "gradeClasses: one image per class")
+        var truths = train.subset(nearest, origin: "the nearest private training image of each class")
+        truths.classNames = nil
+        return try AttackGrade(truths: truths.batch(Array(0..<truths.count)), reconstructions: reconstructions,
+                               truthName: truths.origin, reconstructionName: "the class reconstructions", identities: classes,
+                               evaluator: try evaluator(), reference: try identityReference(), checkpoint: checkpoint)
+    }
+
     /// `attack`'s reconstructions of every test victim released under `policy`, graded.
     public func testVictimGrade(of attack: TrainingBasedInversion, policy: ReleasePolicy) throws -> AttackGrade {
         let test = split.classifierTest
@@ -135,6 +158,14 @@ extension Experiment {
                                                             auxiliary: auxiliary), of: test, indices: indices)
         }
         return grades
+    }
+}
+
+/// The squared distance between an image's bytes and a reconstruction in [0, 1].
+private func squaredDistance(_ image: ArraySlice<UInt8>, _ reconstruction: UnsafeBufferPointer<Float>) -> Float {
+    zip(image, reconstruction).reduce(0) { sum, pair in
+        let difference = Float(pair.0) / 255 - pair.1
+        return sum + difference * difference
     }
 }
 

@@ -165,6 +165,13 @@ public final class Experiment {
                       epochEnded: epochEnded)
     }
 
+    /// The context of a white-box attack on this experiment's target: the model itself beside its service.
+    public func whiteBoxContext(auxiliary: AuxiliarySource, iterations: Int) throws -> AttackContext {
+        AttackContext(target: .whiteBox(classifier.model, api), auxiliary: try auxiliarySet(auxiliary), auxiliarySource: auxiliary,
+                      budget: AttackBudget(epochs: iterations, batch: config.batch), seed: config.seed &+ 31,
+                      observe: { try self.observe($0) }, checkpoint: { try self.checkpoint() })
+    }
+
     /// The inversion model the attack `settings` need (their auxiliary set and training release), its epochs
     /// measured on the victims released as the settings say.
     public func inversion(for settings: AttackSettings, checkpoints: Bool = false) throws -> TrainingBasedInversion {

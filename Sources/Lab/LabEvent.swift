@@ -17,4 +17,6 @@ public enum TrainedModel: String, Sendable {
     case inversion
     /// The evaluation classifier that grades attacks.
     case evaluator
+    /// An optimisation attack's iterations (a step is an iteration).
+    case attack
 }

@@ -33,7 +33,7 @@ struct TrainingRecord {
             switch model {
             case .classifier: TrainingRecord.append(Double(loss), to: &classifierLoss)
             case .inversion: TrainingRecord.append(Double(loss), to: &inversionLoss)
-            case .evaluator: break  // the judge's loss is not part of the attack's story
+            case .evaluator, .attack: break  // the dashboard charts the classifier and the inversion model only
             }
         case let .classifierEpoch(_, _, train, test):
             trainAccuracy.append(train)

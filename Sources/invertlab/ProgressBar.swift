@@ -21,7 +21,8 @@ final class ProgressBar {
             stepsDone = 0
             write("\(text)\n")
         case let .step(model, epoch, epochs, step, steps, loss):
-            stepsDone += 1
+            // An optimisation attack reports every few iterations, each event carrying its iteration number.
+            stepsDone = model == .attack ? step : stepsDone + 1
             guard Date().timeIntervalSince(lastDraw) > 0.1 || step == steps else { return }
             lastDraw = Date()
             let total = epochs * steps
@@ -32,8 +33,9 @@ final class ProgressBar {
             let width = 24
             let filled = width * done / max(total, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            write(String(format: "\r%@ %@ epoch %d/%d  loss %.4f  %.1f steps/s  %@ left   ", model.rawValue, bar,
-                         epoch, epochs, loss, rate, ProgressBar.duration(left)))
+            let position = model == .attack ? "iteration \(step)/\(steps)" : "epoch \(epoch)/\(epochs)"
+            write(String(format: "\r%@ %@ %@  loss %.4f  %.1f steps/s  %@ left   ", model.rawValue, bar, position, loss, rate,
+                         ProgressBar.duration(left)))
         case let .classifierEpoch(epoch, loss, train, test):
             finishLine()
             write(String(format: "classifier epoch %d: loss %.4f, accuracy %.1f%% train, %.1f%% test\n", epoch, loss,

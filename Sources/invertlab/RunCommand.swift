@@ -33,14 +33,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the run folder here (config.json, metrics.csv, grids, models).")
     var out: String?
 
-    @Flag(help: "Replace the run already in --out instead of refusing.")
-    var overwrite = false
-
-    @Flag(help: "Print one JSON object with the results as the last line.")
-    var json = false
-
-    @Flag(help: "No progress on standard error.")
-    var quiet = false
+    @OptionGroup var output: OutputFlags
 
     @OptionGroup var repeats: SeedsOption
 
@@ -58,11 +51,11 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         guard repeats.seeds > 1 else {
-            return try show(try runOnce(config, folder: try out.map { try RunFolder(path: $0, replacing: overwrite) }))
+            return try show(try runOnce(config, folder: try out.map { try RunFolder(path: $0, replacing: output.overwrite) }))
         }
-        let summary = try repeats.repeatEach(config, out: out, overwrite: overwrite, quiet: quiet) { try runOnce($0, folder: $1) }
+        let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet) { try runOnce($0, folder: $1) }
         let seeds = summary.seeds
-        if json { return print(summary.json) }
+        if output.json { return print(summary.json) }
         print("mean ± standard deviation over seeds \(seeds.map(String.init).joined(separator: ", ")):")
         let lines: [(String, [String], Double)] = [
             ("classifier test accuracy (%)", ["classifier", "test_accuracy"], 100),
@@ -85,13 +78,13 @@ struct RunCommand: ParsableCommand {
 
     /// One run of `config`, writing `folder` when given.
     private func runOnce(_ config: ExperimentConfig, folder: RunFolder?) throws -> RunReport {
-        let progress = ProgressBar(quiet: quiet)
+        let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
         return try stop.run(folder: folder) {
             try RunFlow.run(config, classifierFile: release.classifierFile, evaluator: try experiment.evaluatorChoice(),
                             jointWeight: joint, folder: folder,
                             observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check) { lab in
-                guard !quiet, let auxiliary = try? lab.auxiliarySet(config.attack.auxiliary) else { return }
+                guard !output.quiet, let auxiliary = try? lab.auxiliarySet(config.attack.auxiliary) else { return }
                 FileHandle.standardError.write(Data((lab.split.summary + "\nauxiliary: \(auxiliary.origin)\n").utf8))
             }
         }
@@ -99,7 +92,7 @@ struct RunCommand: ParsableCommand {
 
     /// Prints one run's results, as JSON or as lines of text.
     private func show(_ result: RunReport) throws {
-        if json {
+        if output.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))

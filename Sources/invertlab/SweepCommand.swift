@@ -37,14 +37,7 @@ struct SweepCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Victims shown in each grid row (at least 1).")
     var victims = 8
 
-    @Flag(help: "Replace the sweep already in --out instead of refusing.")
-    var overwrite = false
-
-    @Flag(help: "Print one JSON object with the rows as the last line.")
-    var json = false
-
-    @Flag(help: "No progress on standard error.")
-    var quiet = false
+    @OptionGroup var output: OutputFlags
 
     @OptionGroup var repeats: SeedsOption
 
@@ -68,12 +61,12 @@ struct SweepCommand: ParsableCommand {
         }
         guard repeats.seeds > 1 else {
             let report = try sweepOnce(config, policies: policies, auxiliaries: auxiliaries,
-                                       folder: try out.map { try RunFolder(path: $0, replacing: overwrite) })
-            return print(json ? report.json : report.table, terminator: json ? "\n" : "")
+                                       folder: try out.map { try RunFolder(path: $0, replacing: output.overwrite) })
+            return print(output.json ? report.json : report.table, terminator: output.json ? "\n" : "")
         }
-        let summary = try repeats.repeatEach(config, out: out, overwrite: overwrite, quiet: quiet) { try sweepOnce($0, policies: policies, auxiliaries: auxiliaries, folder: $1) }
+        let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet) { try sweepOnce($0, policies: policies, auxiliaries: auxiliaries, folder: $1) }
         let seeds = summary.seeds
-        if json { return print(summary.json) }
+        if output.json { return print(summary.json) }
         // Every figure of the report is a number or a text shared by all seeds, so the means read back as a report.
         let mean = try JSONDecoder().decode(SweepReport.self, from: JSONSerialization.data(withJSONObject: summary.mean))
         print("mean over seeds \(seeds.map(String.init).joined(separator: ", ")) (standard deviations in --json or summary.json):")
@@ -83,7 +76,7 @@ struct SweepCommand: ParsableCommand {
     /// One sweep of `config` on its own experiment, writing `folder` when given.
     private func sweepOnce(_ config: ExperimentConfig, policies: [ReleasePolicy], auxiliaries: [AuxiliarySource],
                            folder: RunFolder?) throws -> SweepReport {
-        let progress = ProgressBar(quiet: quiet)
+        let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
         let lab = try Experiment(config, classifierFile: classifier.map { URL(fileURLWithPath: $0) },
                                  evaluator: try experiment.evaluatorChoice(), observe: { try stop.check(); try progress.show($0) })

@@ -95,6 +95,29 @@ final class AttackCommandTests: XCTestCase {
         XCTAssert(try XCTUnwrap(runInvertlab(["sweep", "--help"]).output).contains("sweep.csv"))
     }
 
+    func testFredriksonReconstructsEachAskedClassAndIsGraded() throws {
+        let out = folder.appendingPathComponent("fredrikson").path
+        let result = try runInvertlab(["attack"] + tiny + ["--method", "fredrikson", "--classes", "0-2", "--iterations", "20",
+                                                           "--out", out, "--json", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try XCTUnwrap(result.output.split(separator: "\n").last).utf8)) as? [String: Any])
+        XCTAssertEqual(json["method"] as? String, "fredrikson")
+        XCTAssertEqual(json["classes"] as? Int, 3)
+        XCTAssert((0...1).contains(try XCTUnwrap(json["target_confidence"] as? Double)))
+        let grade = try XCTUnwrap(json["grade"] as? [String: Any])
+        XCTAssertEqual(grade["images"] as? Int, 3)
+        for key in ["attack_acc_top1", "attack_acc_top5", "knn_dist", "mse", "ssim"] { XCTAssertNotNil(grade[key] as? Double, key) }
+        for name in ["config.json", "attack.json", "attack.png", "reconstructions.npy", "state.json"] {
+            XCTAssert(FileManager.default.fileExists(atPath: "\(out)/\(name)"), "missing \(name)")
+        }
+        for (classes, message) in [("3-1", "--classes takes class numbers and ranges"), ("1,1", "names a class twice"),
+                                   ("0-9", "--classes: 5 is not a private class (0 to 4)")] {
+            let refused = try runInvertlab(["attack"] + tiny + ["--classes", classes, "--iterations", "1", "--quiet"])
+            XCTAssertNotEqual(refused.status, 0)
+            XCTAssert(refused.output.contains(message), refused.output)
+        }
+    }
+
     func testNegativeCountsAreRefusedNotTrapped() throws {
         for (arguments, expected) in [(["sweep", "--victims=-3"], "--victims must be at least 1, not -3"),
                                       (["sweep", "--truncation", "1,-2"], "--truncation '-2': top-k needs k ≥ 1"),

@@ -92,6 +92,19 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients(of: Reshape(sampleShape: [6, 1, 1]), input: randomTensor([3, 6], seed: 15))
     }
 
+    /// White-box attacks descend on the image through the whole trained network in evaluation mode. (Each layer's
+    /// parameter gradients are checked above; through a whole random network a bias moves many ReLU and max-pool
+    /// kinks at once, which finite differences cannot follow.)
+    func testWholeNetworksInputGradientsInEvaluation() throws {
+        var rng = RandomGenerator(seed: 12)
+        let target = PaperModels.classifier(imageSize: 32, classes: 3, width: 2, rng: &rng)
+        try checkGradients(of: target, input: randomTensor([2, 1, 32, 32], seed: 13), mode: .evaluation, step: 1e-3, samples: 16,
+                           parameters: false)
+        let evaluator = EvaluationNetwork.make(imageSize: 32, classes: 3, width: 2, rng: &rng)
+        try checkGradients(of: evaluator, input: randomTensor([2, 1, 32, 32], seed: 14), mode: .evaluation, step: 1e-3, samples: 16,
+                           parameters: false)
+    }
+
     func testSoftmaxAndLogSoftmax() throws {
         try checkGradients(of: Softmax(logarithmic: false), input: randomTensor([3, 5], seed: 16))
         try checkGradients(of: Softmax(logarithmic: true), input: randomTensor([3, 5], seed: 17))

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+/// `invertlab attack`: a white-box optimisation attack on the target, one reconstruction per class, graded.
+struct AttackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attack",
+        abstract: "Run a white-box optimisation attack on the target and grade its reconstruction of each class.",
+        discussion: """
+            fredrikson: Fredrikson et al. (CCS 2015), the baseline of the CCS 2019 paper: from the auxiliary \
+            set's mean face, gradient descent on the image to minimise 1 - p_y for each class y (learning rate \
+            0.1; stops after --iterations, once p_y reaches 0.99, or after 100 iterations without improvement), \
+            then Gaussian denoising and unsharp-mask sharpening as the CCS 2019 paper does. It needs the target's \
+            gradients, not only its released vectors.
+
+            The target is the preset's shipped classifier when one ships (so the attack starts at once), else \
+            --classifier, else one trained first. Each reconstruction is graded against its class: attack accuracy \
+            (the evaluation classifier names the class), KNN distance, and MSE, PSNR and SSIM against the private \
+            training image of that person nearest to it.
+
+            Example: invertlab attack --preset orl --method fredrikson --classes 0-9 --out runs/fredrikson --json
+            """
+    )
+
+    /// The optimisation attacks `--method` offers.
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case fredrikson
+    }
+
+    @OptionGroup var experiment: ExperimentOptions
+
+    @Option(help: "The attack: \(Method.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: Method = .fredrikson
+
+    @Option(help: "Classes to reconstruct: numbers and ranges such as 0-19 or 0,3,7-9 (default: every private class).",
+            transform: ClassListArgument.parse)
+    var classes: [Int]?
+
+    @Option(parsing: .unconditional, help: "Most iterations of gradient descent per class.")
+    var iterations = 5000
+
+    @Option(help: "Load this trained classifier (safetensors) instead of the shipped one or training one.")
+    var classifier: String?
+
+    @Flag(help: "Train the target here even when a trained one ships.")
+    var retrain = false
+
+    @Option(help: "Write the run folder here (config.json, attack.json, reconstructions.npy, attack.png).")
+    var out: String?
+
+    @OptionGroup var output: OutputFlags
+
+    func validate() throws {
+        guard (1...1_000_000).contains(iterations) else {
+            throw ValidationError("--iterations must be between 1 and 1000000, not \(iterations)")
+        }
+    }
+
+    func run() throws {
+        let config = try experiment.config()
+        let folder = try out.map { try RunFolder(path: $0, replacing: output.overwrite) }
+        let classifierFile = try classifier.map { path -> URL in
+            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("--classifier \(path): no such file") }
+            return URL(fileURLWithPath: path)
+        } ?? (retrain ? nil : config.shippedClassifier)
+        var settings = FredriksonAttack.Settings()
+        settings.iterations = iterations
+        let progress = ProgressBar(quiet: output.quiet)
+        let stop = SignalStop()
+        let report = try stop.run(folder: folder) {
+            try AttackFlow.run(config, attack: FredriksonAttack(settings: settings), classes: classes, classifierFile: classifierFile,
+                               evaluator: try experiment.evaluatorChoice(), folder: folder,
+                               observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check)
+        }
+        if output.json { return print(report.json) }
+        let grade = report.grade
+        print(String(format: "%@ on %d classes: %.1f s, the target's confidence in each class %.1f%% on average", method.rawValue,
+                     report.classes, report.seconds, 100 * report.targetConfidence))
+        print(String(format: "attack accuracy (evaluator, %.1f%% on its held-out private images): top-1 %.1f%%, top-5 %.1f%%, KNN distance %.1f",
+                     100 * report.evaluatorAccuracy, 100 * (grade.accuracyTop1 ?? 0), 100 * (grade.accuracyTop5 ?? 0), grade.knnDistance ?? .nan))
+        print(String(format: "against the nearest private image of each class: MSE %.4f, PSNR %.2f dB, SSIM %.4f", grade.pixels.mse,
+                     grade.pixels.psnr, grade.pixels.ssim))
+        if let out { print("run folder: \(out)") }
+    }
+}
