@@ -38,6 +38,15 @@ public struct ImageSet: Sendable {
         self.origin = origin
     }
 
+    /// The mean of every image, pixels in [0, 1].
+    public func meanImage() -> [Float] {
+        var sums = [Float](repeating: 0, count: pixelsPerImage)
+        for index in 0..<count {
+            for (pixel, value) in image(index).enumerated() { sums[pixel] += Float(value) }
+        }
+        return sums.map { $0 / (255 * Float(max(count, 1))) }
+    }
+
     /// The images at `indices`, in that order, with their labels and attributes.
     public func subset(_ indices: [Int], origin: String? = nil) -> ImageSet {
         var chosen = [UInt8]()

@@ -37,9 +37,19 @@ public final class EvaluationClassifier {
               ExperimentConfig.Limits.width.contains(first.shape[0]), ExperimentConfig.Limits.classes.contains(last.shape[0]) else {
             throw ConfigurationError("\(file.path): not an invertlab evaluation classifier (no features.encoder.0.weight and head.1.weight of usable shapes)")
         }
-        self.init(imageSize: imageSize, classes: last.shape[0], width: first.shape[0], seed: 0)
+        // The width and class count come from the file: before a network of that size is built, the file must hold
+        // at least its largest weights, so a small file cannot make it allocate gigabytes.
+        let (width, classes) = (first.shape[0], last.shape[0])
+        let stages = imageSize == 64 ? 4 : 3
+        let needed = (0..<stages).reduce(0) { $0 + 9 * (width << $1) * (width << $1) }
+            + 16 * (width << (stages - 1)) * EvaluationNetwork.embeddingLength + EvaluationNetwork.embeddingLength * classes
+        let stored = tensors.values.reduce(0) { $0 + $1.bytes.count }
+        guard stored >= 4 * needed else {
+            throw ConfigurationError("\(file.path): holds \(stored) bytes of weights; an evaluator of width \(width) for \(classes) classes at \(imageSize) px needs at least \(4 * needed)")
+        }
+        self.init(imageSize: imageSize, classes: classes, width: width, seed: 0)
         do { try model.loadState(from: file) } catch {
-            throw ConfigurationError("\(error) (an evaluator for \(imageSize) px images of width \(first.shape[0]) with \(last.shape[0]) classes was expected)")
+            throw ConfigurationError("\(error) (an evaluator for \(imageSize) px images of width \(width) with \(classes) classes was expected)")
         }
     }
 

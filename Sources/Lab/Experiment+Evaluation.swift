@@ -17,7 +17,7 @@ extension Experiment {
         let (train, heldOut) = evaluatorSplit()
         let evaluator: EvaluationClassifier
         let file: URL? = switch evaluatorChoice {
-        case .automatic: config.shippedEvaluator
+        case .automatic: shippedEvaluator
         case .file(let file): file
         case .trainNew: nil
         }
@@ -46,7 +46,7 @@ extension Experiment {
     /// The evaluator when it needs no training: already made, given as a file, or shipped for these settings.
     public func readyEvaluator() throws -> EvaluationClassifier? {
         let ready = switch evaluatorChoice {
-        case .automatic: evaluatorInUse != nil || config.shippedEvaluator != nil
+        case .automatic: evaluatorInUse != nil || shippedEvaluator != nil
         case .file: true
         case .trainNew: evaluatorInUse != nil
         }
@@ -91,31 +91,32 @@ extension Experiment {
     public func gradeClasses(_ reconstructions: Tensor, classes: [Int]) throws -> AttackGrade {
         let train = split.classifierTrain
         let groups = train.indicesByClass()
-        let pixels = train.pixelsPerImage
-        let nearest = try classes.enumerated().map { row, label in
+        precondition(reconstructions.count == classes.count * train.pixelsPerImage, "gradeClasses: one image per class")
+        let closest = try classes.enumerated().map { row, label in
             guard groups.indices.contains(label), !groups[label].isEmpty else {
                 throw ConfigurationError("class \(label) has no private training image (the classes are 0 to \(config.privateClasses - 1))")
             }
             let reconstruction = reconstructions.sample(row)
-            return groups[label].min { first, second in
-                squaredDistance(train.image(first), reconstruction) < squaredDistance(train.image(second), reconstruction)
-            }!
+            return nearest(among: groups[label]) { squaredDistance(train.image($0), reconstruction) }
         }
-        precondition(reconstructions.count == classes.count * pixels, "gradeClasses: one image per class")
-        var truths = train.subset(nearest, origin: "the nearest private training image of each class")
+        var truths = train.subset(closest, origin: "the nearest private training image of each class")
         truths.classNames = nil
         return try AttackGrade(truths: truths.batch(Array(0..<truths.count)), reconstructions: reconstructions,
                                truthName: truths.origin, reconstructionName: "the class reconstructions", identities: classes,
                                evaluator: try evaluator(), reference: try identityReference(), checkpoint: checkpoint)
     }
 
+    /// `attack`'s reconstructions of every test victim released under `policy`.
+    public func testVictimReconstructions(of attack: TrainingBasedInversion, policy: ReleasePolicy) throws -> Tensor {
+        let test = split.classifierTest
+        return try attack.reconstruct(victims: test, indices: Array(0..<test.count), release: policy,
+                                      context: try context(auxiliary: attack.auxiliary))
+    }
+
     /// `attack`'s reconstructions of every test victim released under `policy`, graded.
     public func testVictimGrade(of attack: TrainingBasedInversion, policy: ReleasePolicy) throws -> AttackGrade {
         let test = split.classifierTest
-        let indices = Array(0..<test.count)
-        let images = try attack.reconstruct(victims: test, indices: indices, release: policy,
-                                            context: try context(auxiliary: attack.auxiliary))
-        return try grade(images, of: test, indices: indices)
+        return try grade(try testVictimReconstructions(of: attack, policy: policy), of: test, indices: Array(0..<test.count))
     }
 
     /// What `baseline` offers for images `indices` of `victims` released under `policy`, from auxiliary set
@@ -125,21 +126,14 @@ extension Experiment {
         let set = try auxiliarySet(auxiliary)
         switch baseline {
         case .mean:
-            let all = set.batch(Array(0..<set.count))
-            let pixels = set.pixelsPerImage
-            var mean = [Float](repeating: 0, count: pixels)
-            for image in 0..<set.count { for pixel in 0..<pixels { mean[pixel] += all[image * pixels + pixel] } }
-            let result = Tensor(zeros: [indices.count, 1, set.height, set.width])
-            for row in 0..<indices.count { for pixel in 0..<pixels { result[row * pixels + pixel] = mean[pixel] / Float(set.count) } }
-            return result
+            let mean = set.meanImage()
+            return Tensor(shape: [indices.count, 1, set.height, set.width], values: Array(indices.map { _ in mean }.joined()))
         case .nearest:
             let known = try api.query(set, Array(0..<set.count), policy: policy, checkpoint: checkpoint)
             let asked = try api.query(victims, indices, policy: policy, checkpoint: checkpoint)
             let classes = api.classes
             let chosen = (0..<indices.count).map { row in
-                (0..<set.count).min { first, second in
-                    squaredDistance(asked, row, known, first, classes) < squaredDistance(asked, row, known, second, classes)
-                }!
+                nearest(among: 0..<set.count) { squaredDistance(asked, row, known, $0, classes) }
             }
             return set.batch(chosen)
         case .random:
@@ -159,6 +153,16 @@ extension Experiment {
         }
         return grades
     }
+}
+
+/// The candidate with the smallest `distance`, each distance computed once (the first of equals wins).
+private func nearest<Candidates: Collection<Int>>(among candidates: Candidates, distance: (Int) -> Float) -> Int {
+    var best = (candidate: candidates.first!, distance: Float.infinity)
+    for candidate in candidates {
+        let value = distance(candidate)
+        if value < best.distance { best = (candidate, value) }
+    }
+    return best.candidate
 }
 
 /// The squared distance between an image's bytes and a reconstruction in [0, 1].

@@ -27,6 +27,8 @@ public final class Experiment {
     /// The evaluator and its reference embeddings once made (see `evaluator()`).
     var evaluatorInUse: EvaluationClassifier?
     var identityReferenceInUse: IdentityEmbeddings?
+    /// The evaluator shipped for these settings, looked up once (presets are files).
+    lazy var shippedEvaluator = config.shippedEvaluator
     private let loadOptions: DataSource.Options
     private var auxiliarySets: [AuxiliarySource: ImageSet] = [:]
     private var inversions: [InversionKey: TrainingBasedInversion] = [:]
@@ -230,19 +232,6 @@ public final class Experiment {
                                               set, indices))
         }
         return (errors[0], errors[1])
-    }
-
-    /// How `attack` does on the test victims released under `policy`: the share whose reconstruction is nearest
-    /// the mean image of their own class (see `ClassMeans`), and the pixel metrics of the reconstructions.
-    public func testVictimScores(of attack: TrainingBasedInversion, policy: ReleasePolicy) throws -> (recognised: Double, score: ReconstructionScore) {
-        let test = split.classifierTest
-        let indices = Array(0..<test.count)
-        let images = try attack.reconstruct(victims: test, indices: indices, release: policy,
-                                            context: try context(auxiliary: attack.auxiliary))
-        let recognised = ClassMeans(of: split.classifierTrain, classes: config.privateClasses).recognisedShare(images, victims: test, indices: indices)
-        let score = try ReconstructionScore(truths: test.batch(indices), reconstructions: images, truthName: "test victims",
-                                            reconstructionName: "their reconstructions")
-        return (recognised, score)
     }
 
     /// The victims' MSE under the attack `settings` at their model's chosen epoch, without evaluating again;

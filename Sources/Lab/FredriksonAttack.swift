@@ -15,17 +15,16 @@ public final class FredriksonAttack: Attack {
         public var plateau = 100
         public var threshold: Float = 0.99
         public var learningRate: Float = 0.1
-        /// The Gaussian denoising and unsharp-mask sharpening applied afterwards (sigma in pixels, amount); nil keeps
-        /// the raw optimum.
-        public var postProcessing: (denoise: Float, sharpen: Float)? = (denoise: 0.5, sharpen: 1)
+        /// The Gaussian denoising and unsharp-mask sharpening applied afterwards; nil keeps the raw optimum.
+        public var postProcessing: PostProcessing? = PostProcessing(denoise: 0.5, sharpen: 1)
 
         public init() {}
+    }
 
-        public static func == (lhs: Settings, rhs: Settings) -> Bool {
-            lhs.iterations == rhs.iterations && lhs.plateau == rhs.plateau && lhs.threshold == rhs.threshold
-                && lhs.learningRate == rhs.learningRate && lhs.postProcessing?.denoise == rhs.postProcessing?.denoise
-                && lhs.postProcessing?.sharpen == rhs.postProcessing?.sharpen
-        }
+    /// The CCS 2019 paper's filters: a Gaussian blur of `denoise` pixels, then an unsharp mask of `sharpen`.
+    public struct PostProcessing: Sendable, Equatable {
+        public var denoise: Float
+        public var sharpen: Float
     }
 
     public let settings: Settings
@@ -46,13 +45,7 @@ public final class FredriksonAttack: Attack {
         guard case .whiteBox = context.target else {
             throw ConfigurationError("\(name) needs the target's gradients (white-box access)")
         }
-        let set = context.auxiliary
-        let pixels = set.pixelsPerImage
-        var mean = [Float](repeating: 0, count: pixels)
-        for index in 0..<set.count {
-            for (pixel, value) in set.image(index).enumerated() { mean[pixel] += Float(value) / 255 }
-        }
-        start = mean.map { $0 / Float(max(set.count, 1)) }
+        start = context.auxiliary.meanImage()
     }
 
     /// A white-box attack reconstructs a victim as its class: the victims' labels name the classes.
@@ -127,8 +120,9 @@ public final class FredriksonAttack: Attack {
         }
         let raw = Tensor(shape: [classes.count, 1, side, side], values: Array(best.map(\.image).joined()))
         var finished = raw
-        if let (denoise, sharpen) = settings.postProcessing {
-            finished = ImageFilters.unsharpMask(ImageFilters.gaussianBlur(raw, sigma: denoise), sigma: max(denoise, 1), amount: sharpen)
+        if let filters = settings.postProcessing {
+            finished = ImageFilters.unsharpMask(ImageFilters.gaussianBlur(raw, sigma: filters.denoise), sigma: max(filters.denoise, 1),
+                                                amount: filters.sharpen)
         }
         for (row, label) in classes.enumerated() {
             made[label] = Array(finished.sample(row))

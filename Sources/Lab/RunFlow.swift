@@ -35,10 +35,13 @@ public enum RunFlow {
         let testAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTest)
         let attack = try lab.inversion(for: config.attack, checkpoints: true)
         let (mseTrain, mseTest) = try lab.finalVictimErrors(config.attack)
-        let (recognised, _) = try lab.testVictimScores(of: attack, policy: config.attack.victimRelease)
+        let test = lab.split.classifierTest
+        let images = try lab.testVictimReconstructions(of: attack, policy: config.attack.victimRelease)
+        let recognised = ClassMeans(of: lab.split.classifierTrain, classes: config.privateClasses)
+            .recognisedShare(images, victims: test, indices: Array(0..<test.count))
         let gradingStarted = Date()
         let evaluator = try lab.evaluator()
-        let grade = try lab.testVictimGrade(of: attack, policy: config.attack.victimRelease)
+        let grade = try lab.grade(images, of: test, indices: Array(0..<test.count))
         let baselines = try lab.testVictimBaselines(policy: config.attack.victimRelease, auxiliary: config.attack.auxiliary)
         let gradingSeconds = Date().timeIntervalSince(gradingStarted)
         let joint = try jointWeight.map { weight in

@@ -1,6 +1,7 @@
 import Datasets
 import Lab
 import NeuralNet
+import TensorFiles
 import XCTest
 
 /// Grading attacks: the evaluation classifier, attack accuracy, KNN distance, the baselines, and the inversion
@@ -75,6 +76,21 @@ final class EvaluationTests: XCTestCase {
         let train = lab.split.classifierTrain
         let own = try lab.grade(train.batch([0, 1]), of: train, indices: [0, 1])
         XCTAssertEqual(try XCTUnwrap(own.knnDistance), 0, accuracy: 1e-9)
+    }
+
+    func testAnEvaluatorFileThatDeclaresAHugeNetworkIsRefusedBeforeItIsBuilt() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("huge-evaluator-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // 36 KB that name width 1024: the network would take gigabytes.
+        var rng = RandomGenerator(seed: 4)
+        let decoy = Sequential(named: [
+            ("features", Sequential(named: [("encoder", Sequential([Conv2d(1, 1024, kernel: 3, stride: 1, padding: 1, rng: &rng)]))])),
+            ("head", Sequential([Dropout(probability: 0.5, rng: &rng), Linear(256, 2, rng: &rng)])),
+        ])
+        try decoy.saveState(to: file)
+        XCTAssertThrowsError(try EvaluationClassifier(file: file, imageSize: 64)) {
+            XCTAssert("\($0)".contains("an evaluator of width 1024 for 2 classes at 64 px needs at least"), "\($0)")
+        }
     }
 
     func testKNNDistanceIsTheSquaredDistanceToTheNearestImageOfTheSamePerson() throws {
