@@ -106,6 +106,18 @@ final class CommandLineTests: XCTestCase {
         XCTAssert(alone.output.contains("--labels and --evaluator go together"), alone.output)
     }
 
+    func testPrivacyBudgetGivesEpsilonOrTheNoiseForIt() throws {
+        let spent = try runInvertlab(["privacy-budget", "--noise", "1.1", "--sample-rate", "0.01", "--steps", "10000", "--json"])
+        XCTAssertEqual(spent.status, 0, spent.output)
+        let budget = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(spent.output.utf8)) as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(budget["epsilon"] as? Double), 5.632, accuracy: 0.01)
+        let found = try runInvertlab(["privacy-budget", "--epsilon", "5.632", "--sample-rate", "0.01", "--steps", "10000"])
+        XCTAssert(found.output.contains("noise multiplier 1.1,"), found.output)
+        let noiseless = try runInvertlab(["privacy-budget", "--noise", "0", "--sample-rate", "0.01", "--steps", "10"])
+        XCTAssertEqual(noiseless.status, 1)
+        XCTAssert(noiseless.output.contains("--noise must be a positive number"), noiseless.output)
+    }
+
     func testScoreWithAnEvaluatorAddsAttackAccuracyAndKNNDistance() throws {
         let evaluator = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Assets/models/classroom-faces-evaluator.safetensors").path
