@@ -64,7 +64,7 @@ public final class Experiment {
         if config.minMaxScaling { data = ImageProcessing.minMaxScaled(data) }
         split = try PaperSplit(data, privateClasses: config.privateClasses, seed: config.seed)
         classifier = ClassifierTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                       seed: config.seed)
+                                       seed: config.seed, defence: config.defence)
         if let classifierFile {
             do { try classifier.model.loadState(from: classifierFile) } catch {
                 throw ConfigurationError("--classifier: \(error) (the settings ask for a \(config.size) px classifier of width \(config.width) with \(config.privateClasses) classes)")

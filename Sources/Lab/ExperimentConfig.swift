@@ -25,6 +25,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     /// How many images of the auxiliary set the attacker has (nil: all of it). With the synthetic faces, more
     /// generic people are drawn when the set would be smaller.
     public var auxiliarySize: Int?
+    /// How the target is trained to resist inversion.
+    public var defence = TrainingDefence.none
 
     public init() {}
 
@@ -121,7 +123,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         case data, privateClasses = "private_classes", aux, distinct, truncation, trainTruncation = "train_truncation"
         case size, width, epochsClassifier = "epochs_classifier", epochsInversion = "epochs_inversion", batch, seed
         case minMaxScaling = "min_max_scaling", celebaCrop = "celeba_crop", syntheticPhotos = "synthetic_photos"
-        case auxiliarySize = "aux_size"
+        case auxiliarySize = "aux_size", defence
     }
 
     public init(from decoder: Decoder) throws {
@@ -150,6 +152,9 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         celebaCrop = try container.decodeIfPresent(Bool.self, forKey: .celebaCrop) ?? defaults.celebaCrop
         syntheticPhotos = try container.decodeIfPresent(Int.self, forKey: .syntheticPhotos) ?? defaults.syntheticPhotos
         auxiliarySize = try container.decodeIfPresent(Int.self, forKey: .auxiliarySize)
+        if let text = try container.decodeIfPresent(String.self, forKey: .defence) {
+            defence = try TrainingDefence(parsing: text, option: "defence")
+        }
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
             throw ConfigurationError("unknown setting '\(unknown)' (settings: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -183,6 +188,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         try container.encode(celebaCrop, forKey: .celebaCrop)
         try container.encode(syntheticPhotos, forKey: .syntheticPhotos)
         try container.encodeIfPresent(auxiliarySize, forKey: .auxiliarySize)
+        try container.encode(defence.text, forKey: .defence)
     }
 }
 

@@ -50,7 +50,7 @@ public enum RunFlow {
                                    mseVictimTest: result.test)
         }
         return RunReport(
-            classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy),
+            classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy, defence: config.defence.text),
             inversion: .init(aux: config.attack.auxiliary.text, kTrain: config.attack.trainingPolicy.text,
                              kVictim: config.attack.victimRelease.text, mseVictimTrain: mseTrain, mseVictimTest: mseTest,
                              psnrVictimTest: grade.pixels.psnr, ssimVictimTest: grade.pixels.ssim,
@@ -72,7 +72,9 @@ public struct RunReport: Codable, Sendable {
     public struct Classifier: Codable, Sendable {
         public let trainAccuracy: Double
         public let testAccuracy: Double
-        enum CodingKeys: String, CodingKey { case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy" }
+        /// The training defence, in the text form `--defence` takes.
+        public let defence: String
+        enum CodingKeys: String, CodingKey { case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", defence }
     }
 
     public struct Inversion: Codable, Sendable {

@@ -44,11 +44,13 @@ extension ExperimentConfig {
     /// when the file is there.
     public var shippedClassifier: URL? { shippedModel("classifier") { $0.classifierSettings } }
 
-    /// The settings that shape the evaluation classifier: the classifier's, whatever the seed for data read from
-    /// files (its split and training have their own fixed seed); the embedded generators draw other people under
-    /// another seed, so there the seed counts.
+    /// The settings that shape the evaluation classifier: the classifier's without its defence (the judge is trained
+    /// plainly whatever the target's training), whatever the seed for data read from files (its split and training
+    /// have their own fixed seed); the embedded generators draw other people under another seed, so there the seed
+    /// counts.
     public var evaluatorSettings: ExperimentConfig {
         var settings = classifierSettings
+        settings.defence = .none
         if !DataSource(spec: data).isGenerated { settings.seed = ExperimentConfig().seed }
         return settings
     }

@@ -15,7 +15,7 @@ func shuffledBatches(_ count: Int, size: Int, rng: inout RandomGenerator) -> [[I
     return stride(from: 0, to: count, by: size).map { Array(order[$0..<min($0 + size, count)]) }
 }
 
-/// The target classifier and its training: log-softmax + NLL with the paper's Adam.
+/// The target classifier and its training: log-softmax + NLL with the paper's Adam, under a training defence.
 public final class ClassifierTrainer {
     public let model: Sequential
     public let classes: Int
@@ -23,12 +23,13 @@ public final class ClassifierTrainer {
     private let step: ClassifierTrainingStep
     private let images = Tensor()
 
-    public init(imageSize: Int, classes: Int, width: Int, seed: UInt64) {
+    public init(imageSize: Int, classes: Int, width: Int, seed: UInt64, defence: TrainingDefence = .none) {
         var rng = RandomGenerator(seed: seed)
         model = PaperModels.classifier(imageSize: imageSize, classes: classes, width: width, rng: &rng)
         self.classes = classes
         self.imageSize = imageSize
-        step = ClassifierTrainingStep(model: model, optimizer: Adam.paper(model.parameters))
+        step = ClassifierTrainingStep(model: model, optimizer: Adam.paper(model.parameters),
+                                      labelSmoothing: defence.labelSmoothing)
     }
 
     /// One pass over `set` in shuffled batches; returns the mean loss. Throws `DivergenceError` on a NaN loss.

@@ -1,10 +1,13 @@
 /// Negative log-likelihood averaged over the batch (PyTorch `F.nll_loss` with mean reduction), taking
-/// log-probabilities `[N, K]` and class indices.
+/// log-probabilities `[N, K]` and class indices; with label smoothing α the target is (1 − α)·one-hot + α/K, as
+/// PyTorch's `cross_entropy(label_smoothing=α)`, and α may be negative.
 public final class NLLLoss {
     /// The gradient of the last loss with respect to the log-probabilities.
     public let gradient = Tensor()
+    /// The weight α moved from the label to all classes evenly.
+    public let labelSmoothing: Float
 
-    public init() {}
+    public init(labelSmoothing: Float = 0) { self.labelSmoothing = labelSmoothing }
 
     /// The loss; also fills `gradient`. Throws when shapes or class indices do not fit.
     public func callAsFunction(_ logProbabilities: Tensor, targets: [Int]) throws -> Float {
@@ -14,16 +17,23 @@ public final class NLLLoss {
         }
         let classes = logProbabilities.shape[1]
         gradient.resize(logProbabilities.shape)
-        gradient.fill(0)
-        var total: Double = 0
         let share = 1 / Float(targets.count)
+        let spread = labelSmoothing / Float(classes)
+        gradient.fill(-share * spread)
+        var total: Double = 0
         for (row, target) in targets.enumerated() {
             guard (0..<classes).contains(target) else {
                 throw ShapeError(layer: "NLLLoss", expected: "class indices in 0..<\(classes) (got \(target))",
                                  actual: logProbabilities.shape)
             }
-            total -= Double(logProbabilities[row * classes + target])
-            gradient[row * classes + target] = -share
+            let scores = logProbabilities.pointer + row * classes
+            total -= Double(1 - labelSmoothing) * Double(scores[target])
+            if spread != 0 {
+                var sum: Double = 0
+                for k in 0..<classes { sum += Double(scores[k]) }
+                total -= Double(spread) * sum
+            }
+            gradient[row * classes + target] -= share * (1 - labelSmoothing)
         }
         return Float(total / Double(targets.count))
     }

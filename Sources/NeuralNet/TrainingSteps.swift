@@ -1,13 +1,15 @@
-/// One optimisation step of a classifier: forward in training mode, log-softmax + NLL, backward, optimiser.
+/// One optimisation step of a classifier: forward in training mode, log-softmax + NLL (label-smoothed when asked),
+/// backward, optimiser.
 public final class ClassifierTrainingStep {
     public let model: Sequential
     public let optimizer: Optimizer
     private let logSoftmax = Softmax(logarithmic: true)
-    private let loss = NLLLoss()
+    private let loss: NLLLoss
 
-    public init(model: Sequential, optimizer: Optimizer) {
+    public init(model: Sequential, optimizer: Optimizer, labelSmoothing: Float = 0) {
         self.model = model
         self.optimizer = optimizer
+        loss = NLLLoss(labelSmoothing: labelSmoothing)
     }
 
     /// Trains on one batch and returns its loss. The first layer's input gradient is not computed.

@@ -46,6 +46,9 @@ struct ExperimentOptions: ParsableArguments {
     @Flag(help: "Cut CelebA-style aligned faces to 108 x 108 at (35, 70) first.")
     var celebaCrop = false
 
+    @Option(help: "How the target is trained to resist inversion: \(TrainingDefence.textForms).")
+    var defence: String?
+
     @Option(help: "Evaluation classifier that grades the attacks: a trained evaluator (.safetensors), or new to train one (default: the one shipped for the preset, else a new one).")
     var evaluator: String?
 
@@ -78,6 +81,7 @@ struct ExperimentOptions: ParsableArguments {
         if let seed { config.seed = seed }
         if minMaxScaling { config.minMaxScaling = true }
         if celebaCrop { config.celebaCrop = true }
+        if let defence { config.defence = try TrainingDefence(parsing: defence, option: "--defence") }
         return config
     }
 }

@@ -97,8 +97,8 @@ struct RunCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            print(String(format: "classifier accuracy: %.1f%% train, %.1f%% test", 100 * result.classifier.trainAccuracy,
-                         100 * result.classifier.testAccuracy))
+            print(String(format: "classifier accuracy: %.1f%% train, %.1f%% test (defence %@)", 100 * result.classifier.trainAccuracy,
+                         100 * result.classifier.testAccuracy, result.classifier.defence))
             print(String(format: "victim MSE (aux %@, train truncation %@, victim truncation %@): %.4f train, %.4f test",
                          result.inversion.aux, result.inversion.kTrain, result.inversion.kVictim,
                          result.inversion.mseVictimTrain, result.inversion.mseVictimTest))

@@ -67,13 +67,17 @@ final class ReleaseSettingsTests: XCTestCase {
         XCTAssertEqual(object["aux"] as? String, "distinct")
         XCTAssertEqual(object["truncation"] as? String, "round:2")
         XCTAssertEqual(object["train_truncation"] as? String, "all")
+        XCTAssertEqual(object["defence"] as? String, "none")
         XCTAssertEqual(try JSONDecoder().decode(ExperimentConfig.self, from: encoded), config)
+        config.defence = .labelSmoothing(-0.05)
+        XCTAssertEqual(try JSONDecoder().decode(ExperimentConfig.self, from: JSONEncoder().encode(config)), config)
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-preset-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         for (json, fragment) in [(#"{"truncation": "-2"}"#, "truncation '-2': top-k needs k ≥ 1"),
                                  (#"{"train_truncation": "noise:-1"}"#, "train_truncation 'noise:-1'"),
-                                 (#"{"synthetic_photos": 0}"#, "synthetic_photos must be between 1 and 1000, not 0")] {
+                                 (#"{"synthetic_photos": 0}"#, "synthetic_photos must be between 1 and 1000, not 0"),
+                                 (#"{"defence": "smooth:2"}"#, "defence 'smooth:2': smooth:A takes A from -1 to 0.99")] {
             try Data(json.utf8).write(to: file)
             XCTAssertThrowsError(try ExperimentConfig.load(preset: file).validate()) { error in
                 XCTAssert("\(error)".contains(fragment), "\(error)")

@@ -127,6 +127,14 @@ final class GradientCheckTests: XCTestCase {
         _ = try nll(logProbabilities, targets: targets)
         let nllGradient = nll.gradient.clone()
         try checkScalarGradient(at: logProbabilities, analytic: nllGradient) { try nll(logProbabilities, targets: targets) }
+        for alpha: Float in [0.1, -0.05] {
+            let smoothed = NLLLoss(labelSmoothing: alpha)
+            _ = try smoothed(logProbabilities, targets: targets)
+            let smoothedGradient = smoothed.gradient.clone()
+            try checkScalarGradient(at: logProbabilities, analytic: smoothedGradient) {
+                try smoothed(logProbabilities, targets: targets)
+            }
+        }
 
         let prediction = randomTensor([2, 3, 2], seed: 19)
         let target = randomTensor([2, 3, 2], seed: 20)
@@ -134,6 +142,16 @@ final class GradientCheckTests: XCTestCase {
         _ = try mse(prediction, target)
         let mseGradient = mse.gradient.clone()
         try checkScalarGradient(at: prediction, analytic: mseGradient) { try mse(prediction, target) }
+    }
+
+    /// Label-smoothed cross-entropy by hand: -Σ_k ((1 − α)·[k = y] + α/K) log p_k, averaged over the rows (for
+    /// α = 0.1 PyTorch's `cross_entropy(label_smoothing=0.1)` gives the same 0.601327).
+    func testLabelSmoothingAgainstHandComputedValues() throws {
+        let probabilities: [Float] = [0.7, 0.2, 0.1, 0.25, 0.25, 0.5]
+        let logProbabilities = Tensor(shape: [2, 3], values: probabilities.map { Float(log(Double($0))) })
+        XCTAssertEqual(try NLLLoss(labelSmoothing: 0.1)(logProbabilities, targets: [0, 2]), 0.601327, accuracy: 1e-5)
+        XCTAssertEqual(try NLLLoss(labelSmoothing: -0.05)(logProbabilities, targets: [0, 2]), 0.486703, accuracy: 1e-5)
+        XCTAssertEqual(try NLLLoss()(logProbabilities, targets: [0, 2]), Float(-(log(0.7) + log(0.5)) / 2), accuracy: 1e-6)
     }
 
     /// Central differences of a scalar loss against its analytic gradient at every element of `point`.
