@@ -63,8 +63,13 @@ public final class Experiment {
         var data = try ExperimentConfig.dataSource(config.data).load(options)
         if config.minMaxScaling { data = ImageProcessing.minMaxScaled(data) }
         split = try PaperSplit(data, privateClasses: config.privateClasses, seed: config.seed)
-        classifier = ClassifierTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                       seed: config.seed, defence: config.defence)
+        var privacy: PrivateTrainingPlan?
+        if case .differentialPrivacy(let epsilon, let clipNorm) = config.defence {
+            privacy = try PrivateTrainingPlan(epsilon: epsilon, clipNorm: clipNorm, trainingImages: split.classifierTrain.count,
+                                              batch: config.batch, epochs: config.epochsClassifier)
+        }
+        classifier = try ClassifierTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
+                                           seed: config.seed, defence: config.defence, privacy: privacy)
         if let classifierFile {
             do { try classifier.model.loadState(from: classifierFile) } catch {
                 throw ConfigurationError("--classifier: \(error) (the settings ask for a \(config.size) px classifier of width \(config.width) with \(config.privateClasses) classes)")
@@ -249,7 +254,7 @@ public final class Experiment {
     /// trained classifier and reconstructed by its partner. Returns the joint classifier's test accuracy and the
     /// victims' MSE.
     public func jointAttack(weight: Float, epochs: Int, policy: ReleasePolicy) throws -> (testAccuracy: Double, train: Double, test: Double) {
-        let joint = JointTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
+        let joint = try JointTrainer(imageSize: config.size, classes: config.privateClasses, width: config.width,
                                  releasePolicy: policy, weight: weight, seed: config.seed &+ 11)
         try observe(.stage("training classifier and inversion model jointly (λ = \(weight))"))
         let steps = (split.classifierTrain.count + config.batch - 1) / config.batch

@@ -16,8 +16,8 @@ public final class JointTrainer {
     private let images = Tensor()
     private let logitGradient = Tensor()
 
-    public init(imageSize: Int, classes: Int, width: Int, releasePolicy: ReleasePolicy, weight: Float, seed: UInt64) {
-        classifier = ClassifierTrainer(imageSize: imageSize, classes: classes, width: width, seed: seed)
+    public init(imageSize: Int, classes: Int, width: Int, releasePolicy: ReleasePolicy, weight: Float, seed: UInt64) throws {
+        classifier = try ClassifierTrainer(imageSize: imageSize, classes: classes, width: width, seed: seed)
         inversion = InversionTrainer(imageSize: imageSize, classes: classes, width: width, trainingPolicy: releasePolicy,
                                      seed: seed &+ 1)
         self.weight = weight

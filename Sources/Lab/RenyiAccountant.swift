@@ -142,7 +142,7 @@ public enum RenyiAccountant {
 }
 
 /// An (ε, δ) differential-privacy guarantee and the mechanism it was computed for.
-public struct PrivacyBudget: Encodable, Sendable, Equatable {
+public struct PrivacyBudget: Codable, Sendable, Equatable {
     public var epsilon: Double
     public var delta: Double
     /// The Rényi order at which the bound was tightest.

@@ -50,7 +50,8 @@ public enum RunFlow {
                                    mseVictimTest: result.test)
         }
         return RunReport(
-            classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy, defence: config.defence.text),
+            classifier: .init(trainAccuracy: trainAccuracy, testAccuracy: testAccuracy, defence: config.defence.text,
+                              privacy: lab.classifier.privacy?.budget),
             inversion: .init(aux: config.attack.auxiliary.text, kTrain: config.attack.trainingPolicy.text,
                              kVictim: config.attack.victimRelease.text, mseVictimTrain: mseTrain, mseVictimTest: mseTest,
                              psnrVictimTest: grade.pixels.psnr, ssimVictimTest: grade.pixels.ssim,
@@ -74,7 +75,11 @@ public struct RunReport: Codable, Sendable {
         public let testAccuracy: Double
         /// The training defence, in the text form `--defence` takes.
         public let defence: String
-        enum CodingKeys: String, CodingKey { case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", defence }
+        /// Under DP-SGD with noise: the guarantee its training reached.
+        public let privacy: PrivacyBudget?
+        enum CodingKeys: String, CodingKey {
+            case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", defence, privacy
+        }
     }
 
     public struct Inversion: Codable, Sendable {

@@ -20,22 +20,41 @@ public final class ClassifierTrainer {
     public let model: Sequential
     public let classes: Int
     public let imageSize: Int
+    /// The DP-SGD plan when the target trains privately.
+    public let privacy: PrivateTrainingPlan?
     private let step: ClassifierTrainingStep
+    private let privateStep: PrivateTrainingStep?
     private let images = Tensor()
 
-    public init(imageSize: Int, classes: Int, width: Int, seed: UInt64, defence: TrainingDefence = .none) {
+    /// A classifier trained under `defence`; DP-SGD needs its `privacy` plan and swaps batch for group
+    /// normalisation.
+    public init(imageSize: Int, classes: Int, width: Int, seed: UInt64, defence: TrainingDefence = .none,
+                privacy: PrivateTrainingPlan? = nil) throws {
         var rng = RandomGenerator(seed: seed)
-        model = PaperModels.classifier(imageSize: imageSize, classes: classes, width: width, rng: &rng)
+        let model = PaperModels.classifier(imageSize: imageSize, classes: classes, width: width,
+                                           normalisation: defence.isPrivate ? .group : .batch,
+                                           informationBottleneck: defence.bottleneckWeight, rng: &rng)
+        self.model = model
         self.classes = classes
         self.imageSize = imageSize
-        step = ClassifierTrainingStep(model: model, optimizer: Adam.paper(model.parameters),
-                                      labelSmoothing: defence.labelSmoothing)
+        self.privacy = privacy
+        let optimizer = Adam.paper(model.parameters)
+        step = ClassifierTrainingStep(model: model, optimizer: optimizer, labelSmoothing: defence.labelSmoothing)
+        privateStep = try privacy.map { plan in
+            try PrivateTrainingStep(model: model, optimizer: optimizer, clipNorm: plan.clipNorm,
+                                    noiseMultiplier: Float(plan.noiseMultiplier),
+                                    expectedBatch: Float(plan.expectedBatch), seed: seed &+ 11)
+        }
     }
 
-    /// One pass over `set` in shuffled batches; returns the mean loss. Throws `DivergenceError` on a NaN loss.
+    /// One pass over `set` in shuffled batches (Poisson-sampled ones under DP-SGD); returns the mean loss. Throws
+    /// `DivergenceError` on a NaN loss.
     @discardableResult
     public func trainEpoch(on set: ImageSet, batch: Int, rng: inout RandomGenerator,
                            observe: StepObserver = { _, _ in }) throws -> Float {
+        if let privacy, let privateStep {
+            return try trainPrivateEpoch(on: set, plan: privacy, step: privateStep, rng: &rng, observe: observe)
+        }
         var total: Float = 0
         var steps = 0
         for indices in shuffledBatches(set.count, size: batch, rng: &rng) {
@@ -47,6 +66,24 @@ public final class ClassifierTrainer {
             try observe(steps, loss)
         }
         return total / Float(max(steps, 1))
+    }
+
+    /// One epoch of DP-SGD: the plan's steps, each on a Poisson sample of `set`.
+    private func trainPrivateEpoch(on set: ImageSet, plan: PrivateTrainingPlan, step: PrivateTrainingStep,
+                                   rng: inout RandomGenerator, observe: StepObserver) throws -> Float {
+        var total: Float = 0
+        var counted = 0
+        for number in 1...plan.stepsPerEpoch {
+            let indices = plan.sampleBatch(of: set.count, rng: &rng)
+            if indices.isEmpty { images.resize([0, 1, imageSize, imageSize]) } else { set.fill(images, with: indices) }
+            if let loss = try step(images: images, labels: indices.map { set.labels![$0] }) {
+                guard loss.isFinite else { throw DivergenceError(description: "the classifier's loss became \(loss)") }
+                total += loss
+                counted += 1
+                try observe(number, loss)
+            }
+        }
+        return total / Float(max(counted, 1))
     }
 
     /// The share of `set` whose predicted class is its label; `checkpoint` runs before each batch.

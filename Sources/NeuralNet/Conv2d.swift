@@ -14,6 +14,8 @@ public final class Conv2d: GemmLayer {
     private let output = Tensor()
     private let inputGradient = Tensor()
     private var input: Tensor?
+    /// The input of the last forward.
+    var lastInput: Tensor? { input }
     /// Weights and bias with a following batch normalisation folded in (evaluation only).
     private let foldedWeight = Tensor()
     private let foldedBias = Tensor()

@@ -10,6 +10,8 @@ public final class Linear: GemmLayer {
     private let output = Tensor()
     private let inputGradient = Tensor()
     private var input: Tensor?
+    /// The input of the last forward.
+    var lastInput: Tensor? { input }
     public private(set) var lastForwardFLOPs = 0
 
     /// A layer with PyTorch's default initialisation drawn from `rng`: uniform in ±1/sqrt(in).

@@ -12,14 +12,15 @@ public final class ClassifierTrainingStep {
         loss = NLLLoss(labelSmoothing: labelSmoothing)
     }
 
-    /// Trains on one batch and returns its loss. The first layer's input gradient is not computed.
+    /// Trains on one batch and returns its loss (with any information bottleneck's term, whose gradient its layer
+    /// adds in backward). The first layer's input gradient is not computed.
     public func callAsFunction(images: Tensor, labels: [Int]) throws -> Float {
         optimizer.zeroGradients()
         let value = try loss(try logSoftmax.forward(try model.forward(images, mode: .training), mode: .training),
                              targets: labels)
         _ = model.backward(logSoftmax.backward(loss.gradient, needsInputGradient: true), needsInputGradient: false)
         optimizer.step()
-        return value
+        return value + model.informationLoss
     }
 }
 

@@ -99,6 +99,10 @@ struct RunCommand: ParsableCommand {
         } else {
             print(String(format: "classifier accuracy: %.1f%% train, %.1f%% test (defence %@)", 100 * result.classifier.trainAccuracy,
                          100 * result.classifier.testAccuracy, result.classifier.defence))
+            if let privacy = result.classifier.privacy {
+                print(String(format: "DP-SGD: epsilon %.3g at delta %g, noise multiplier %.3g, sampling rate %.3g, %d steps",
+                             privacy.epsilon, privacy.delta, privacy.noise, privacy.sampleRate, privacy.steps))
+            }
             print(String(format: "victim MSE (aux %@, train truncation %@, victim truncation %@): %.4f train, %.4f test",
                          result.inversion.aux, result.inversion.kTrain, result.inversion.kVictim,
                          result.inversion.mseVictimTrain, result.inversion.mseVictimTest))

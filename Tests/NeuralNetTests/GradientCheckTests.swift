@@ -68,6 +68,56 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients(of: layer, input: randomTensor([3, 3, 2, 3], seed: 8), mode: .evaluation)
     }
 
+    func testGroupNorm2d() throws {
+        let layer = GroupNorm2d(groups: 2, channels: 4)
+        for channel in 0..<4 {
+            layer.weight.value[channel] = 0.5 + Float(channel)
+            layer.bias.value[channel] = Float(channel) - 1
+        }
+        try checkGradients(of: layer, input: randomTensor([3, 4, 2, 3], seed: 71), mode: .training)
+        XCTAssertEqual(GroupNorm2d.groupsReplacingBatchNorm(channels: 128), 32)
+        XCTAssertEqual(GroupNorm2d.groupsReplacingBatchNorm(channels: 40), 20)
+        XCTAssertEqual(GroupNorm2d.groupsReplacingBatchNorm(channels: 6), 6)
+    }
+
+    /// The output path with the information weight at zero (the same ε in every forward), then the information
+    /// term's own gradient against central differences of the loss it reports.
+    func testVariationalBottleneck() throws {
+        var rng = RandomGenerator(seed: 72)
+        let sampling = VariationalBottleneck(dimension: 3, weight: 0, rng: &rng)
+        let input = randomTensor([2, 6], seed: 73, scale: 2)
+        try checkGradients(of: sampling, input: input, mode: .training, step: 1e-2, beforeForward: { sampling.reseed(4) })
+        try checkGradients(of: sampling, input: input, mode: .evaluation)
+
+        let weighted = VariationalBottleneck(dimension: 3, weight: 0.5, rng: &rng)
+        weighted.reseed(5)
+        _ = try weighted.forward(input, mode: .training)
+        let analytic = weighted.backward(Tensor(zeros: [2, 3]), needsInputGradient: true).clone()
+        for index in 0..<input.count {
+            let original = input[index]
+            input[index] = original + 1e-2
+            _ = try weighted.forward(input, mode: .training)
+            let above = weighted.lastInformationLoss
+            input[index] = original - 1e-2
+            _ = try weighted.forward(input, mode: .training)
+            let below = weighted.lastInformationLoss
+            input[index] = original
+            XCTAssertEqual((above - below) / 2e-2, analytic[index], accuracy: 1e-3 * max(1, abs(analytic[index])), "element \(index)")
+        }
+    }
+
+    /// KL(N(1, 1) ‖ N(0, 1)) + KL(N(0, 0.25) ‖ N(0, 1)) = 0.5 + 0.318147 nats = 1.180337 bits, the raw deviations
+    /// chosen so that softplus(ρ − 5) gives s = 1 and 0.5.
+    func testBottleneckInformationAgainstHandComputedValue() throws {
+        var rng = RandomGenerator(seed: 74)
+        let layer = VariationalBottleneck(dimension: 2, weight: 1, rng: &rng)
+        let input = Tensor(shape: [1, 4], values: [1, 0, 5.541324854612918, 4.567247870432811])
+        _ = try layer.forward(input, mode: .training)
+        XCTAssertEqual(layer.lastInformationLoss, 1.1803369, accuracy: 1e-5)
+        XCTAssertEqual(try layer.forward(input, mode: .evaluation).values, [1, 0])
+        XCTAssertEqual(layer.lastInformationLoss, 0)
+    }
+
     func testMaxPool2dAwayFromTies() throws {
         // Distinct values far apart compared with the step, so no perturbation changes which value wins.
         var rng = RandomGenerator(seed: 9)
