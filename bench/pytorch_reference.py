@@ -1,7 +1,8 @@
 """Times the same training steps as `invertlab bench` in PyTorch on the CPU with 2 threads, for `make bench-compare`.
 
 Usage: python3 bench/pytorch_reference.py [--json] [--seconds S] [--configs "32,40,64;..."]
-Needs torch; nothing else in invertlab does.
+Needs torch; nothing else in invertlab does. With opacus installed it also times a DP-SGD step of the classifier with
+group normalisation (Opacus's GradSampleModule and DPOptimizer, clipping 1, noise multiplier 1).
 """
 import argparse
 import json
@@ -30,6 +31,28 @@ def timed(step, minimum_seconds):
             return elapsed / steps, steps
 
 
+def private_step(pixels, classes, width, images, labels, adam):
+    """Opacus's DP-SGD step on the classifier with every BatchNorm2d replaced as Opacus's validator does, or None
+    without opacus."""
+    try:
+        from opacus import GradSampleModule
+        from opacus.optimizers import DPOptimizer
+        from opacus.validators import ModuleValidator
+    except ImportError:
+        return None
+    torch.manual_seed(2019)
+    model = GradSampleModule(ModuleValidator.fix(Classifier(pixels, classes, width)))
+    optimiser = DPOptimizer(torch.optim.Adam(model.parameters(), **adam), noise_multiplier=1.0, max_grad_norm=1.0,
+                            expected_batch_size=len(images))
+
+    def step():
+        model.train()
+        optimiser.zero_grad()
+        F.nll_loss(model(images), labels).backward()
+        optimiser.step()
+    return step
+
+
 def measure(width, classes, pixels, batch, minimum_seconds):
     torch.manual_seed(2019)
     classifier = Classifier(pixels, classes, width)
@@ -56,7 +79,11 @@ def measure(width, classes, pixels, batch, minimum_seconds):
         inversion_optimiser.step()
 
     result = {"width": width, "classes": classes, "pixels": pixels}
-    for name, step in (("classifier", classifier_step), ("attack", attack_step)):
+    steps_to_time = [("classifier", classifier_step), ("attack", attack_step)]
+    dp_step = private_step(pixels, classes, width, images, labels, adam)
+    if dp_step is not None:
+        steps_to_time.append(("private_classifier", dp_step))
+    for name, step in steps_to_time:
         seconds, steps = timed(step, minimum_seconds)
         result[name] = {"images_per_second": batch / seconds, "steps": steps}
     return result
@@ -77,8 +104,11 @@ def main():
         result = measure(width, classes, pixels, args.batch, args.seconds)
         results.append(result)
         if not args.json:
-            print(f"({width}, {classes}, {pixels})  classifier {result['classifier']['images_per_second']:8.1f} img/s"
-                  f"  attack {result['attack']['images_per_second']:8.1f} img/s", flush=True)
+            line = (f"({width}, {classes}, {pixels})  classifier {result['classifier']['images_per_second']:8.1f} img/s"
+                    f"  attack {result['attack']['images_per_second']:8.1f} img/s")
+            if "private_classifier" in result:
+                line += f"  DP-SGD {result['private_classifier']['images_per_second']:8.1f} img/s"
+            print(line, flush=True)
     if args.json:
         print(json.dumps({"torch": torch.__version__, "threads": args.threads, "batch": args.batch, "configs": results}))
 

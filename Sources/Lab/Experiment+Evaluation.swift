@@ -129,8 +129,8 @@ extension Experiment {
             let mean = set.meanImage()
             return Tensor(shape: [indices.count, 1, set.height, set.width], values: Array(indices.map { _ in mean }.joined()))
         case .nearest:
-            let known = try api.query(set, Array(0..<set.count), policy: policy, checkpoint: checkpoint)
-            let asked = try api.query(victims, indices, policy: policy, checkpoint: checkpoint)
+            let known = try api.query(set, Array(0..<set.count), policy: policy, from: .attacker, checkpoint: checkpoint)
+            let asked = try api.query(victims, indices, policy: policy, from: .victims, checkpoint: checkpoint)
             let classes = api.classes
             let chosen = (0..<indices.count).map { row in
                 nearest(among: 0..<set.count) { squaredDistance(asked, row, known, $0, classes) }

@@ -76,6 +76,7 @@ public final class Experiment {
             }
         }
         api = ReleaseAPI(classifier: classifier.model, classes: config.privateClasses, seed: config.seed &+ 7)
+        api.budget = config.queryBudget
         auxiliarySets[config.attack.auxiliary] = try auxiliarySet(config.attack.auxiliary)
     }
 
@@ -222,7 +223,7 @@ public final class Experiment {
     public func reconstructions(of set: ImageSet, count: Int, policy: ReleasePolicy,
                                 by attack: TrainingBasedInversion) throws -> (vectors: Tensor, images: Tensor) {
         let indices = Array(0..<min(count, set.count))
-        let vectors = try api.query(set, indices, policy: policy, checkpoint: checkpoint)
+        let vectors = try api.query(set, indices, policy: policy, from: .victims, checkpoint: checkpoint)
         return (vectors, try attack.decode(vectors, checkpoint: checkpoint))
     }
 
@@ -267,7 +268,7 @@ public final class Experiment {
         var errors: [Double] = []
         for set in [split.classifierTrain, split.classifierTest] {
             let indices = Array(0..<set.count)
-            let vectors = try service.query(set, indices, policy: policy, checkpoint: checkpoint)
+            let vectors = try service.query(set, indices, policy: policy, from: .victims, checkpoint: checkpoint)
             errors.append(reconstructionError(try joint.inversion.reconstruct(vectors, checkpoint: checkpoint), set, indices))
         }
         return (try joint.classifier.accuracy(on: split.classifierTest, checkpoint: checkpoint), errors[0], errors[1])

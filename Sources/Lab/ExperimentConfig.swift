@@ -27,6 +27,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     public var auxiliarySize: Int?
     /// How the target is trained to resist inversion.
     public var defence = TrainingDefence.none
+    /// The most queries the service answers one client (nil: no limit).
+    public var queryBudget: Int?
 
     public init() {}
 
@@ -39,6 +41,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         public static let batch = 2...4096
         public static let auxiliarySize = 1...200_000
         public static let syntheticPhotos = 1...1000
+        public static let queryBudget = 1...1_000_000_000
     }
 
     /// `value` when it lies in `range`; otherwise an error naming `option` and the range.
@@ -66,6 +69,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         try Self.check(batch, in: Limits.batch, option: name("--batch", "batch"))
         if let auxiliarySize { try Self.check(auxiliarySize, in: Limits.auxiliarySize, option: name("--aux-size", "aux_size")) }
         try Self.check(syntheticPhotos, in: Limits.syntheticPhotos, option: "synthetic_photos")
+        if let queryBudget { try Self.check(queryBudget, in: Limits.queryBudget, option: name("--query-budget", "query_budget")) }
         try attack.check(classes: privateClasses, truncationName: name("--truncation", "truncation"),
                          trainingName: name("--train-truncation", "train_truncation"))
         if celebaCrop, data.hasPrefix("synthetic-") || Self.shippedDataSets.contains(data) {
@@ -123,7 +127,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         case data, privateClasses = "private_classes", aux, distinct, truncation, trainTruncation = "train_truncation"
         case size, width, epochsClassifier = "epochs_classifier", epochsInversion = "epochs_inversion", batch, seed
         case minMaxScaling = "min_max_scaling", celebaCrop = "celeba_crop", syntheticPhotos = "synthetic_photos"
-        case auxiliarySize = "aux_size", defence
+        case auxiliarySize = "aux_size", defence, queryBudget = "query_budget"
     }
 
     public init(from decoder: Decoder) throws {
@@ -152,6 +156,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         celebaCrop = try container.decodeIfPresent(Bool.self, forKey: .celebaCrop) ?? defaults.celebaCrop
         syntheticPhotos = try container.decodeIfPresent(Int.self, forKey: .syntheticPhotos) ?? defaults.syntheticPhotos
         auxiliarySize = try container.decodeIfPresent(Int.self, forKey: .auxiliarySize)
+        queryBudget = try container.decodeIfPresent(Int.self, forKey: .queryBudget)
         if let text = try container.decodeIfPresent(String.self, forKey: .defence) {
             defence = try TrainingDefence(parsing: text, option: "defence")
         }
@@ -189,6 +194,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         try container.encode(syntheticPhotos, forKey: .syntheticPhotos)
         try container.encodeIfPresent(auxiliarySize, forKey: .auxiliarySize)
         try container.encode(defence.text, forKey: .defence)
+        try container.encodeIfPresent(queryBudget, forKey: .queryBudget)
     }
 }
 

@@ -310,7 +310,8 @@ public final class LabSession: @unchecked Sendable {
         let release = locked { attack.victimRelease }
         rendered = (model, release)
         let test = lab.split.classifierTest
-        let softmax = try victimSoftmax ?? lab.api.query(test, Array(0..<victimCount), policy: .full, checkpoint: lab.checkpoint)
+        let softmax = try victimSoftmax ?? lab.api.query(test, Array(0..<victimCount), policy: .full, from: .victims,
+                                                                 checkpoint: lab.checkpoint)
         victimSoftmax = softmax
         let vectors = Tensor()
         vectors.copy(from: softmax)

@@ -31,6 +31,7 @@ public enum RunFlow {
     private static func evaluate(_ lab: Experiment, trainClassifier: Bool, jointWeight: Float?, started: Date) throws -> RunReport {
         let config = lab.config
         if trainClassifier { try lab.trainClassifier() }
+        try lab.startMonitoring()
         let trainAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTrain)
         let testAccuracy = try lab.classifierAccuracy(on: lab.split.classifierTest)
         let attack = try lab.inversion(for: config.attack, checkpoints: true)
@@ -44,6 +45,7 @@ public enum RunFlow {
         let grade = try lab.grade(images, of: test, indices: Array(0..<test.count))
         let baselines = try lab.testVictimBaselines(policy: config.attack.victimRelease, auxiliary: config.attack.auxiliary)
         let gradingSeconds = Date().timeIntervalSince(gradingStarted)
+        let monitor = try lab.monitorReport(auxiliary: config.attack.auxiliary)
         let joint = try jointWeight.map { weight in
             let result = try lab.jointAttack(weight: weight, epochs: config.epochsClassifier, policy: config.attack.victimRelease)
             return RunReport.Joint(weight: weight, testAccuracy: result.testAccuracy, mseVictimTrain: result.train,
@@ -64,7 +66,7 @@ public enum RunFlow {
                 (baseline.rawValue, RunReport.BaselineResult(mseVictimTest: grade.pixels.mse, attackAccuracyTop1: grade.accuracyTop1 ?? 0,
                                                              attackAccuracyTop5: grade.accuracyTop5 ?? 0))
             }),
-            joint: joint, queries: lab.api.queries, seconds: Date().timeIntervalSince(started))
+            joint: joint, monitor: monitor, queries: lab.api.queries, seconds: Date().timeIntervalSince(started))
     }
 }
 
@@ -146,6 +148,8 @@ public struct RunReport: Codable, Sendable {
     /// By baseline name (`mean`, `nearest`, `random`).
     public let baselines: [String: BaselineResult]
     public let joint: Joint?
+    /// The service's query monitor against this attack's stream and against ordinary users.
+    public let monitor: MonitorReport
     public let queries: Int
     public let seconds: Double
 }

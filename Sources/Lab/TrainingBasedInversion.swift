@@ -38,7 +38,7 @@ public final class TrainingBasedInversion: Attack {
     public func prepare(_ context: AttackContext) throws {
         let set = context.auxiliary
         try context.observe(.stage("querying the classifier with \(set.count) auxiliary images (\(auxiliary))"))
-        let vectors = try context.target.api.query(set, Array(0..<set.count), policy: trainingPolicy,
+        let vectors = try context.target.api.query(set, Array(0..<set.count), policy: trainingPolicy, from: .attacker,
                                                    checkpoint: context.checkpoint)
         var rng = RandomGenerator(seed: context.seed)
         let (training, heldOut) = Self.holdOut(set.count, rng: &rng)
@@ -89,7 +89,8 @@ public final class TrainingBasedInversion: Attack {
     }
 
     public func reconstruct(victims: ImageSet, indices: [Int], release: ReleasePolicy, context: AttackContext) throws -> Tensor {
-        let vectors = try context.target.api.query(victims, indices, policy: release, checkpoint: context.checkpoint)
+        let vectors = try context.target.api.query(victims, indices, policy: release, from: .victims,
+                                                   checkpoint: context.checkpoint)
         return try decode(vectors, checkpoint: context.checkpoint)
     }
 

@@ -12,7 +12,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             For each configuration (width, classes, pixels) it times (a) a classifier step: forward, backward, \
             Adam; (b) an attack step: the classifier's forward without gradients, then the inversion model's \
-            forward, backward and Adam. It prints images per second, the GFLOP/s of the GEMM layers over the whole \
+            forward, backward and Adam; (c) a DP-SGD step of the classifier with group normalisation: per-example \
+            gradient norms, clipping to 1, noise multiplier 1, Adam. It prints images per second, the GFLOP/s of the GEMM layers over the whole \
             step, and the GFLOP/s inside the convolution layers, beside the sgemm GFLOP/s measured in the same \
             run. Build in release mode (make bench) for meaningful figures. With --reference, PyTorch's figures \
             (from bench/pytorch_reference.py --json) are printed beside them with the ratio.
@@ -133,7 +134,8 @@ struct BenchCommand: ParsableCommand {
 
     private func printRow(_ figures: ConfigFigures, config: BenchConfig, sgemm: Double, pytorch: PyTorchReference.Config?) {
         for (name, step, theirs) in [("classifier", figures.classifier, pytorch?.classifier.imagesPerSecond),
-                                     ("attack", figures.attack, pytorch?.attack.imagesPerSecond)] {
+                                     ("attack", figures.attack, pytorch?.attack.imagesPerSecond),
+                                     ("DP-SGD", figures.privateClassifier, pytorch?.privateClassifier?.imagesPerSecond)] {
             var line = String(format: "%-16@ %-10@ %8.1f img/s  %6.1f GFLOP/s  conv %6.1f GFLOP/s (%3.0f%% of sgemm)",
                               config.label as NSString, name as NSString, step.imagesPerSecond, step.gflops,
                               step.convolutionGflops, 100 * step.convolutionGflops / sgemm)
@@ -158,6 +160,11 @@ struct PyTorchReference: Decodable {
         let pixels: Int
         let classifier: Step
         let attack: Step
+        /// Opacus's DP-SGD step, when opacus was installed.
+        let privateClassifier: Step?
+        enum CodingKeys: String, CodingKey {
+            case width, classes, pixels, classifier, attack, privateClassifier = "private_classifier"
+        }
     }
 
     let configs: [Config]

@@ -37,6 +37,12 @@ struct ConfigFigures: Codable {
     let pixels: Int
     let classifier: StepFigures
     let attack: StepFigures
+    /// A DP-SGD step of the classifier with group normalisation: per-example clipping (norm 1), noise multiplier 1.
+    let privateClassifier: StepFigures
+
+    enum CodingKeys: String, CodingKey {
+        case width, classes, pixels, classifier, attack, privateClassifier = "private_classifier"
+    }
 }
 
 /// Training speed without and with the workbench drawing.
@@ -141,7 +147,15 @@ struct Benchmark {
         let attackTime = try time({ _ = try attackStep(predictions: try predictor(images), images: images) },
                                   resetting: [classifier, inversion])
         let attackFigures = figures(seconds: attackTime.seconds, steps: attackTime.steps, models: [classifier, inversion])
+
+        let privateModel = PaperModels.classifier(imageSize: config.pixels, classes: config.classes, width: config.width,
+                                                  normalisation: .group, rng: &rng)
+        privateModel.profile = profiles?("\(config.label) DP-SGD classifier step: classifier")
+        let privateStep = try PrivateTrainingStep(model: privateModel, optimizer: Adam.paper(privateModel.parameters),
+                                                  clipNorm: 1, noiseMultiplier: 1, expectedBatch: Float(batch), seed: 2019)
+        let privateTime = try time({ _ = try privateStep(images: images, labels: labels) }, resetting: [privateModel])
+        let privateFigures = figures(seconds: privateTime.seconds, steps: privateTime.steps, models: [privateModel])
         return ConfigFigures(width: config.width, classes: config.classes, pixels: config.pixels,
-                             classifier: classifierFigures, attack: attackFigures)
+                             classifier: classifierFigures, attack: attackFigures, privateClassifier: privateFigures)
     }
 }

@@ -49,6 +49,9 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "How the target is trained to resist inversion: \(TrainingDefence.textForms).")
     var defence: String?
 
+    @Option(parsing: .unconditional, help: "The most queries the service answers one client; past it, it refuses (default: no limit).")
+    var queryBudget: Int?
+
     @Option(help: "Evaluation classifier that grades the attacks: a trained evaluator (.safetensors), or new to train one (default: the one shipped for the preset, else a new one).")
     var evaluator: String?
 
@@ -82,6 +85,7 @@ struct ExperimentOptions: ParsableArguments {
         if minMaxScaling { config.minMaxScaling = true }
         if celebaCrop { config.celebaCrop = true }
         if let defence { config.defence = try TrainingDefence(parsing: defence, option: "--defence") }
+        if let queryBudget { config.queryBudget = queryBudget }
         return config
     }
 }

@@ -121,6 +121,12 @@ struct RunCommand: ParsableCommand {
             }
             print(String(format: "test victims recognisable (nearest their own class's mean face): %.1f%% with %d auxiliary images",
                          100 * result.inversion.recognisedTest, result.inversion.auxiliaryImages))
+            let monitor = result.monitor
+            print(String(format: "query monitor (flags %d of %d queries below confidence %.2f): attacker flagged after %@; clients of %d queries flagged: %.0f%% of %d attackers, %.0f%% of %d ordinary users",
+                         monitor.alarmCount, monitor.window, monitor.threshold,
+                         monitor.queriesUntilFlagged.map { "\($0) queries" } ?? "never", monitor.clientQueries,
+                         100 * monitor.detectionRate, monitor.attackerClients, 100 * monitor.falseAlarmRate,
+                         monitor.benignClients))
             if let joint = result.joint {
                 print(String(format: "joint training (λ = %g): classifier test accuracy %.1f%%, victim MSE %.4f train, %.4f test",
                              joint.weight, 100 * joint.testAccuracy, joint.mseVictimTrain, joint.mseVictimTest))

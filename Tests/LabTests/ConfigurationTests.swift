@@ -43,10 +43,10 @@ final class ConfigurationTests: XCTestCase {
         let model = PaperModels.classifier(imageSize: 32, classes: 3, width: 2, rng: &rng)
         let api = ReleaseAPI(classifier: model, classes: 3, seed: 1)
         let faces = SyntheticFaces.generate(identities: 3, imagesPerIdentity: 2, size: 32, seed: 1)
-        let vectors = try api.query(faces, [0, 1, 2], policy: .topK(1))
+        let vectors = try api.query(faces, [0, 1, 2], policy: .topK(1), from: .attacker)
         XCTAssertEqual(vectors.shape, [3, 3])
         for row in 0..<3 { XCTAssertEqual((0..<3).filter { vectors[row * 3 + $0] > 0 }.count, 1) }
-        _ = try api.query(faces, [3], policy: .full)
+        _ = try api.query(faces, [3], policy: .full, from: .victims)
         XCTAssertEqual(api.queries, 4)
     }
 
