@@ -7,7 +7,7 @@ import Lab
 struct SetupForm {
     /// The settings the form shows, in screen order.
     enum Field: CaseIterable {
-        case preset, data, privateClasses, auxiliary, victimRelease, trainingRelease, size, width
+        case preset, data, privateClasses, auxiliary, victimRelease, trainingRelease, defence, size, width
         case epochsClassifier, epochsInversion, auxiliarySize, seed
 
         var label: String {
@@ -18,6 +18,7 @@ struct SetupForm {
             case .auxiliary: "auxiliary set"
             case .victimRelease: "victims' release"
             case .trainingRelease: "training release"
+            case .defence: "training defence"
             case .size: "image size"
             case .width: "model width"
             case .epochsClassifier: "classifier epochs"
@@ -36,6 +37,7 @@ struct SetupForm {
             case .auxiliary: "the attacker's background knowledge: same, generic, distinct, aligned, augmented or a path"
             case .victimRelease: "what the service releases: top-k, all, label, round:D, noise:S, threshold:T"
             case .trainingRelease: "the attacker's training vectors: victims (released like the victims', aligned), all, or a policy"
+            case .defence: "how the target trains: none, smooth:A (label smoothing), dp:E (DP-SGD at epsilon E), mid:B (MID)"
             case .size: "image side in pixels"
             case .width: "channel width of both models (the paper: 128)"
             case .epochsClassifier: "passes over the private training images"
@@ -66,6 +68,8 @@ struct SetupForm {
                                                   .rounded(decimals: 2), .rounded(decimals: 1),
                                                   .noise(standardDeviation: 0.05), .threshold(0.1)]
     static let trainingChoices: [TrainingRelease] = [.likeVictims, .fixed(.full)]
+    static let defenceChoices: [TrainingDefence] = DefenceSetting.standard.map(\.training)
+        .reduce(into: []) { choices, defence in if !choices.contains(defence) { choices.append(defence) } }
     /// The data sets ←→ steps through: the embedded faces and those that ship in Assets.
     static let dataChoices = ["synthetic-faces"] + ExperimentConfig.shippedDataSets
     static let auxiliarySizeChoices = [0, 200, 500, 1000, 2000, 5000, 10000]
@@ -81,6 +85,7 @@ struct SetupForm {
         case .auxiliary: config.attack.auxiliary.text
         case .victimRelease: config.attack.victimRelease.text
         case .trainingRelease: config.attack.trainingRelease.text
+        case .defence: config.defence.text
         case .size: String(config.size)
         case .width: String(config.width)
         case .epochsClassifier: String(config.epochsClassifier)
@@ -113,6 +118,7 @@ struct SetupForm {
             config.attack.victimRelease = SetupForm.cycle(config.attack.victimRelease, through: SetupForm.releaseChoices, offset: offset)
         case .trainingRelease:
             config.attack.trainingRelease = SetupForm.cycle(config.attack.trainingRelease, through: SetupForm.trainingChoices, offset: offset)
+        case .defence: config.defence = SetupForm.cycle(config.defence, through: SetupForm.defenceChoices, offset: offset)
         case .size: config.size = config.size == 32 ? 64 : 32
         case .width: config.width = SetupForm.step(config.width, through: SetupForm.widthChoices, offset: offset)
         case .epochsClassifier:
@@ -147,6 +153,7 @@ struct SetupForm {
         case .auxiliary: config.attack.auxiliary = try AuxiliarySource(parsing: text, option: selected.label)
         case .victimRelease: config.attack.victimRelease = try ReleasePolicy(parsing: text, option: selected.label)
         case .trainingRelease: config.attack.trainingRelease = try TrainingRelease(parsing: text, option: selected.label)
+        case .defence: config.defence = try TrainingDefence(parsing: text, option: selected.label)
         case .size:
             guard [32, 64].contains(Int(text)) else { throw ConfigurationError("image size must be 32 or 64, not '\(text)'") }
             config.size = Int(text)!

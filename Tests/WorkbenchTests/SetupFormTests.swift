@@ -92,6 +92,20 @@ final class SetupFormTests: XCTestCase {
         XCTAssertFalse(form.changedFields(from: ExperimentConfig()).allSatisfy(\.appliesLive))
     }
 
+    func testTheDefenceStepsThroughTheDefendTablesAndRestartsTraining() throws {
+        var form = form(.defence)
+        try form.step(forward: true)
+        XCTAssertEqual(form.config.defence, .differentialPrivacy(epsilon: 1, clipNorm: 1))
+        try form.step(forward: false)
+        try form.step(forward: false)
+        XCTAssertEqual(form.config.defence, .informationBottleneck(0.01), "before none comes the last row's defence")
+        try form.set(typed: "smooth:-0.2")
+        XCTAssertEqual(form.config.defence, .labelSmoothing(-0.2))
+        XCTAssertThrowsError(try form.set(typed: "dp:0")) { XCTAssert("\($0)".contains("training defence 'dp:0'"), "\($0)") }
+        XCTAssertEqual(form.changedFields(from: ExperimentConfig()), [.defence])
+        XCTAssertFalse(SetupForm.Field.defence.appliesLive)
+    }
+
     func testSelectionStopsAtTheEnds() {
         var form = form(.preset)
         form.moveSelection(by: -1)
