@@ -3,7 +3,7 @@ import NeuralNet
 
 /// How well the service's query monitor tells the attacker's stream from ordinary users'.
 public struct MonitorReport: Codable, Sendable, Equatable {
-    /// Top confidences below this were unusual (the 10% quantile of the service's training images').
+    /// Top confidences below this were unusual (the median of the service's augmented training images').
     public let threshold: Float
     public let window: Int
     public let alarmCount: Int
@@ -29,14 +29,18 @@ extension Experiment {
     /// The queries each simulated client sends when the monitor's rates are measured.
     static let monitoredClientQueries = 32
 
-    /// The service's top confidence for every image of `set`, computed inside the service (not a query).
-    func topConfidences(of set: ImageSet) throws -> [Float] {
+    /// The service's top confidence for every image of `set`, computed inside the service (not a query), each
+    /// image changed by `augmentation` first when given.
+    func topConfidences(of set: ImageSet, augmentation: ImageAugmentation? = nil) throws -> [Float] {
         let predictor = SoftmaxPredictor(model: classifier.model)
+        var rng = RandomGenerator(seed: config.seed &+ 31)
         var confidences: [Float] = []
         for start in stride(from: 0, to: set.count, by: 256) {
             try checkpoint()
             let indices = Array(start..<min(start + 256, set.count))
-            let vectors = try predictor(set.batch(indices))
+            let batch = set.batch(indices)
+            augmentation?.apply(to: batch, rng: &rng)
+            let vectors = try predictor(batch)
             for row in indices.indices {
                 confidences.append(UnsafeBufferPointer(start: vectors.pointer + row * config.privateClasses,
                                                        count: config.privateClasses).max()!)
@@ -45,11 +49,12 @@ extension Experiment {
         return confidences
     }
 
-    /// Calibrates the monitor on the trained target's training images and sets it on the service, so that it
-    /// watches the attacker's queries from now on.
+    /// Calibrates the monitor on the trained target's training images, augmented to look like new photos of the same
+    /// people, and sets it on the service, so that it watches the attacker's queries from now on.
     @discardableResult
     public func startMonitoring() throws -> QueryMonitor {
-        let monitor = QueryMonitor(reference: try topConfidences(of: split.classifierTrain))
+        let reference = try topConfidences(of: split.classifierTrain, augmentation: ImageAugmentation(imageSize: config.size))
+        let monitor = QueryMonitor(reference: reference)
         api.monitor = monitor
         return monitor
     }

@@ -1,8 +1,11 @@
-/// A detector of attack query streams, from what the service sees of each query: its own top confidence. It is
-/// calibrated on the service's training images: a query is *unusual* when its top confidence is below the
-/// `quantile` of theirs, and a client is flagged once `alarmCount` of its last `window` queries were unusual. Ordinary
-/// users ask about faces like the ones the service knows, which it answers confidently; an inversion attacker feeds
-/// it background knowledge (other people, other images), many of which it answers with low confidence.
+/// A detector of attack query streams, from what the service sees of each query: its own top confidence. Ordinary
+/// users ask about new photos of people the service knows; an inversion attacker feeds it background knowledge
+/// (other people, other images), which it mostly answers with less confidence. The monitor is calibrated on
+/// `reference`, the service's top confidences for new-looking photos of its own people (its training images, shifted,
+/// mirrored and brightened, because on the training images themselves it is overconfident): a query is *unusual*
+/// below their `quantile`, and a client is flagged once `alarmCount` of its last `window` queries were unusual.
+/// With the median and three quarters of 32, a user whose photos look like that reference reaches the alarm with
+/// probability 0.35% (the binomial tail P(X ≥ 24) at n = 32, p = 1/2).
 public struct QueryMonitor: Sendable, Equatable {
     /// Top confidences below this are unusual.
     public let threshold: Float
@@ -11,10 +14,9 @@ public struct QueryMonitor: Sendable, Equatable {
     /// Unusual queries in one window that flag the client.
     public let alarmCount: Int
 
-    /// Calibrated on `reference`, the top confidences of the service's training images: the threshold is their
-    /// `quantile`, and a window of `window` queries flags at `alarmShare` unusual ones (on the training images about
-    /// `quantile` are).
-    public init(reference: [Float], window: Int = 32, quantile: Double = 0.1, alarmShare: Double = 0.5) {
+    /// Calibrated on `reference` (top confidences): the threshold is their `quantile`, and a window of `window`
+    /// queries flags at `alarmShare` unusual ones (of the reference about `quantile` are).
+    public init(reference: [Float], window: Int = 32, quantile: Double = 0.5, alarmShare: Double = 0.75) {
         precondition(!reference.isEmpty && window >= 1 && (0...1).contains(quantile) && alarmShare > 0)
         let sorted = reference.sorted()
         threshold = sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))]

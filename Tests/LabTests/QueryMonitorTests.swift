@@ -26,17 +26,18 @@ final class QueryMonitorTests: XCTestCase {
         XCTAssertEqual(api.queries, 17)
     }
 
-    /// Calibrated on confidences 0.50, 0.51, ..., 0.99: the 10% quantile is 0.55, and 16 unusual queries of the
-    /// last 32 flag a client.
+    /// Calibrated on confidences 0.50, 0.51, ..., 0.99: the median is 0.75, and 24 unusual queries of the last 32
+    /// flag a client.
     func testTheMonitorFlagsAStreamOfUnusualQueriesAndNotAnOrdinaryOne() {
         let monitor = QueryMonitor(reference: (50..<100).map { Float($0) / 100 })
-        XCTAssertEqual(monitor.threshold, 0.55)
-        XCTAssertEqual(monitor.alarmCount, 16)
-        let ordinary = (0..<200).map { Float(50 + $0 % 50) / 100 }
+        XCTAssertEqual(monitor.threshold, 0.75)
+        XCTAssertEqual(monitor.alarmCount, 24)
+        // Half below the median, as new photos of known people would be.
+        let ordinary = (0..<200).map { $0 % 2 == 0 ? Float(0.6) : Float(0.9) }
         XCTAssertNil(monitor.queriesUntilFlagged(ordinary))
         let attack = (0..<200).map { $0 % 4 == 0 ? Float(0.9) : Float(0.3) }
-        // Three in four are unusual: the sixteenth of them arrives with the 22nd query.
-        XCTAssertEqual(monitor.queriesUntilFlagged(attack), 22)
+        // Three in four are unusual: the 24th of them arrives with the 32nd query.
+        XCTAssertEqual(monitor.queriesUntilFlagged(attack), 32)
         let mixed = ordinary.prefix(96) + attack.prefix(64)
         XCTAssertEqual(monitor.flaggedClients(Array(mixed), clientQueries: 32).flagged, 2)
         XCTAssertEqual(monitor.flaggedClients(Array(mixed), clientQueries: 32).clients, 5)
@@ -53,5 +54,23 @@ final class QueryMonitorTests: XCTestCase {
         XCTAssertNil(api.attackerFlaggedAfter)
         _ = try api.query(faces, [1, 2, 3], policy: .full, from: .attacker)
         XCTAssertEqual(api.attackerFlaggedAfter, 2)
+    }
+}
+
+/// The monitor against the shipped targets: the attacker's background knowledge is flagged far more often than
+/// ordinary users asking about new photos of the people the service knows.
+final class ShippedTargetMonitorTests: XCTestCase {
+    func testTheAttackersStreamIsFlaggedMoreOftenThanOrdinaryUsers() throws {
+        for preset in ["classroom-faces", "orl"] {
+            let config = try ExperimentConfig.preset(named: preset)
+            let lab = try Experiment(config, classifierFile: try XCTUnwrap(config.shippedClassifier))
+            try lab.startMonitoring()
+            let auxiliary = try lab.auxiliarySet(config.attack.auxiliary)
+            _ = try lab.api.query(auxiliary, Array(0..<auxiliary.count), policy: .full, from: .attacker)
+            let report = try lab.monitorReport(auxiliary: config.attack.auxiliary)
+            XCTAssertGreaterThan(report.detectionRate, report.falseAlarmRate + 0.3, "\(preset): \(report)")
+            XCTAssertLessThanOrEqual(report.falseAlarmRate, 0.2, "\(preset): \(report)")
+            XCTAssertNotNil(report.queriesUntilFlagged, "\(preset): \(report)")
+        }
     }
 }
