@@ -69,7 +69,8 @@ public final class PrivateTrainingStep {
         for parameter in optimizer.parameters {
             let gradient = parameter.gradient.pointer
             for index in 0..<parameter.gradient.count {
-                gradient[index] = (gradient[index] + deviation * rng.normal()) * scale
+                let noise = deviation == 0 ? 0 : deviation * rng.normal()
+                gradient[index] = (gradient[index] + noise) * scale
             }
         }
         optimizer.step()

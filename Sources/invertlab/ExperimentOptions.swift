@@ -49,6 +49,9 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "How the target is trained to resist inversion: \(TrainingDefence.textForms).")
     var defence: String?
 
+    @Option(help: "Train the target with DP-SGD at this epsilon (delta 1e-5, clipping norm 1): short for --defence dp:E.")
+    var dpEpsilon: String?
+
     @Option(parsing: .unconditional, help: "The most queries the service answers one client; past it, it refuses (default: no limit).")
     var queryBudget: Int?
 
@@ -85,6 +88,13 @@ struct ExperimentOptions: ParsableArguments {
         if minMaxScaling { config.minMaxScaling = true }
         if celebaCrop { config.celebaCrop = true }
         if let defence { config.defence = try TrainingDefence(parsing: defence, option: "--defence") }
+        if let dpEpsilon {
+            guard defence == nil else { throw ConfigurationError("--dp-epsilon and --defence both choose the training defence: give one") }
+            guard let epsilon = dpEpsilon == "inf" ? Double.infinity : Double(dpEpsilon), epsilon > 0, !epsilon.isNaN else {
+                throw ConfigurationError("--dp-epsilon must be a positive number, or inf for clipping without noise, not '\(dpEpsilon)'")
+            }
+            config.defence = .differentialPrivacy(epsilon: epsilon, clipNorm: TrainingDefence.defaultClipNorm)
+        }
         if let queryBudget { config.queryBudget = queryBudget }
         return config
     }

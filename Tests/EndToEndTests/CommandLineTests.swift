@@ -58,6 +58,11 @@ final class CommandLineTests: XCTestCase {
              ["--weights", path("missing.safetensors"), "--input", path("p.npy"), "--output", path("r.npy")], "missing.safetensors"),
             (["infer", "--arch", "inversion", "--size", "32", "--classes", "6", "--width", "4",
               "--weights", path("i.safetensors"), "--input", path("i.safetensors"), "--output", path("r.npy")], "not an NPY file"),
+            (["run", "--dp-epsilon", "0"], "--dp-epsilon must be a positive number"),
+            (["run", "--dp-epsilon", "8", "--defence", "smooth:0.1"], "--dp-epsilon and --defence both choose"),
+            (["run", "--defence", "mid:-2"], "--defence 'mid:-2': mid:B takes a weight B from 0 to 10"),
+            (["run", "--query-budget", "0"], "--query-budget must be between 1 and"),
+            (["defend", "--white-box-classes", "99"], "--white-box-classes: 99 is not a private class"),
         ]
         for (arguments, expected) in cases {
             let result = try runInvertlab(arguments)
