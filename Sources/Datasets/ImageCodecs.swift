@@ -8,6 +8,12 @@ public struct GreyImage: Sendable {
     public let width: Int
     public let height: Int
     public let pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
 }
 
 /// Decoding of PGM, PNG and JPEG files to grey, and PNG encoding, through Debian's libpng and libjpeg-turbo.

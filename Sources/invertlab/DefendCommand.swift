@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Datasets
 import Lab
 
 /// `invertlab defend`: what each defence costs the service in accuracy and what it buys against each attack.
@@ -34,7 +35,7 @@ struct DefendCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Most iterations of Fredrikson's attack per class.")
     var whiteBoxIterations = 1000
 
-    @Option(help: "Write OUT/seed-S/defend.json (and OUT/summary.json) here.")
+    @Option(help: "Write OUT/seed-S/defend.json, OUT/summary.json and OUT/price-protection.png (test accuracy against attack accuracy, points numbered as the table's rows) here.")
     var out: String?
 
     @OptionGroup var output: OutputFlags
@@ -79,9 +80,19 @@ struct DefendCommand: ParsableCommand {
                 return try folder.track(body)
             }
         }
+        let rows = DefenceSetting.standard.count
+        if let out {
+            let points = (0..<rows).map { row in
+                (price: summary.statistic(["rows", String(row), "test_accuracy"])?.mean ?? 0,
+                 protection: summary.statistic(["rows", String(row), "attack_acc_top1"])?.mean ?? 0)
+            }
+            let picture = PriceProtectionChart(points: points).render()
+            try ImageCodecs.writePNG(width: picture.width, height: picture.height, pixels: picture.pixels,
+                                     to: URL(fileURLWithPath: "\(out)/price-protection.png"))
+        }
         if output.json { return print(summary.json) }
-        printTable(summary, rows: DefenceSetting.standard.count)
-        if let out { print("run folders: \(out)/seed-*, summary: \(out)/summary.json") }
+        printTable(summary, rows: rows)
+        if let out { print("run folders: \(out)/seed-*, summary: \(out)/summary.json, chart: \(out)/price-protection.png") }
     }
 
     /// The table (mean ± standard deviation over the seeds) and a bar chart of price against protection.
@@ -95,10 +106,10 @@ struct DefendCommand: ParsableCommand {
             (((summary.runs.first as? [String: Any])?["rows"] as? [[String: Any]])?[row]["defence"] as? String) ?? "?"
         }
         print("\(summary.seeds.count) seed(s); attack = aligned training-based attacker; white-box = Fredrikson on \(whiteBoxClasses.count) classes")
-        print("| defence | test acc % | attack top-1 % | attack MSE | white-box top-1 % | monitor flags after | epsilon |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("| # | defence | test acc % | attack top-1 % | attack MSE | white-box top-1 % | monitor flags after | epsilon |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for row in 0..<rows {
-            print("| \(name(row)) | \(cell(row, "test_accuracy")) | \(cell(row, "attack_acc_top1")) | "
+            print("| \(row + 1) | \(name(row)) | \(cell(row, "test_accuracy")) | \(cell(row, "attack_acc_top1")) | "
                   + "\(cell(row, "mse_victim_test", scale: 1, format: "%.4f")) | \(cell(row, "white_box_acc_top1")) | "
                   + "\(cell(row, "queries_until_flagged", scale: 1, format: "%.0f")) | \(cell(row, "epsilon", scale: 1, format: "%.2f")) |")
         }
@@ -106,7 +117,7 @@ struct DefendCommand: ParsableCommand {
         for row in 0..<rows {
             let accuracy = summary.statistic(["rows", String(row), "test_accuracy"])?.mean ?? 0
             let attack = summary.statistic(["rows", String(row), "attack_acc_top1"])?.mean ?? 0
-            let label = name(row).padding(toLength: 18, withPad: " ", startingAt: 0)
+            let label = "\(row + 1) \(name(row))".padding(toLength: 18, withPad: " ", startingAt: 0)
             print("\(label) " + String(repeating: "█", count: Int((40 * accuracy).rounded())))
             print(String(repeating: " ", count: 19) + String(repeating: "▒", count: Int((40 * attack).rounded())))
         }

@@ -28,3 +28,23 @@ final class DefenceTableTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(rows[3].epsilon), 4, accuracy: 0.01)
     }
 }
+
+/// The price/protection picture: points where their figures put them, numbered, on labelled axes.
+final class PriceProtectionChartTests: XCTestCase {
+    func testPointsSitWhereTheirFiguresPutThem() throws {
+        let picture = PriceProtectionChart(points: [(0.9, 0.1), (0.5, 0.5)]).render()
+        XCTAssertEqual(picture.width, 312)
+        XCTAssertEqual(picture.height, 312)
+        func pixel(_ x: Int, _ y: Int) -> UInt8 { picture.pixels[y * picture.width + x] }
+        // The plot's origin is (36, 276); 90% across is x = 36 + 216, 10% up is y = 276 - 24.
+        XCTAssertEqual(pixel(252, 252), 0, "point 1")
+        XCTAssertEqual(pixel(156, 156), 0, "point 2 on the 50% grid crossing")
+        XCTAssertEqual(pixel(212, 212), 255, "nothing between")
+        XCTAssertEqual(pixel(36, 100), 0, "the vertical axis")
+        XCTAssertEqual(pixel(100, 276), 0, "the horizontal axis")
+        XCTAssertEqual(pixel(100, 156), 200, "the 50% grid line")
+        // Point 1's label "1" starts at (256, 240): the digit's middle column is dark in its top row.
+        XCTAssertEqual(pixel(256 + 2, 240), 0)
+        XCTAssertEqual(pixel(256, 240), 255)
+    }
+}
