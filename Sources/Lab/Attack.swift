@@ -36,6 +36,8 @@ public struct AttackContext {
     /// Where the auxiliary images came from, for reports.
     public let auxiliarySource: AuxiliarySource
     public let budget: AttackBudget
+    /// The channel width of the experiment's models, which models the attack builds (a GAN prior) take too.
+    public let modelWidth: Int
     /// Seeds the attack's own random choices (batch order, restarts), so a result does not depend on what ran before.
     public let seed: UInt64
     /// Told of stages and optimisation steps.
@@ -47,12 +49,13 @@ public struct AttackContext {
     public let epochEnded: (_ epoch: Int, _ loss: Float, _ heldOutError: Double) throws -> Void
 
     public init(target: TargetAccess, auxiliary: ImageSet, auxiliarySource: AuxiliarySource, budget: AttackBudget,
-                seed: UInt64, observe: @escaping (LabEvent) throws -> Void, checkpoint: @escaping () throws -> Void = {},
+                modelWidth: Int, seed: UInt64, observe: @escaping (LabEvent) throws -> Void, checkpoint: @escaping () throws -> Void = {},
                 epochEnded: @escaping (Int, Float, Double) throws -> Void = { _, _, _ in }) {
         self.target = target
         self.auxiliary = auxiliary
         self.auxiliarySource = auxiliarySource
         self.budget = budget
+        self.modelWidth = modelWidth
         self.seed = seed
         self.observe = observe
         self.checkpoint = checkpoint
@@ -72,4 +75,21 @@ public protocol Attack: AnyObject {
     func reconstruct(victims: ImageSet, indices: [Int], release: ReleasePolicy, context: AttackContext) throws -> Tensor
     /// One image `[n, 1, size, size]` for each of `classes`: what the attack reveals of a class as a whole.
     func reconstruct(classes: [Int], context: AttackContext) throws -> Tensor
+}
+
+/// An attack that reconstructs whole classes with the target's gradients (white-box): each victim is shown as its
+/// class's reconstruction.
+public protocol ClassAttack: Attack {
+    /// The name `invertlab attack --method` takes.
+    var method: String { get }
+    /// The target's confidence in each class for that class's reconstruction (before any post-processing).
+    var confidence: [Int: Float] { get }
+}
+
+extension ClassAttack {
+    /// A class-level attack reconstructs a victim as its class: the victims' labels name the classes.
+    public func reconstruct(victims: ImageSet, indices: [Int], release: ReleasePolicy, context: AttackContext) throws -> Tensor {
+        guard let labels = victims.labels else { throw ConfigurationError("\(victims.origin): a class-level attack needs labelled victims") }
+        return try reconstruct(classes: indices.map { labels[$0] }, context: context)
+    }
 }

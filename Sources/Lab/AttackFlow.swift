@@ -8,7 +8,7 @@ public enum AttackFlow {
     /// Runs `attack` against `config`'s target for `classes`. `classifierFile` loads the target (otherwise it
     /// trains); `folder` receives config.json, attack.json, reconstructions.npy and attack.png (a private photo of
     /// each person on top, the reconstruction below) with `state.json` saying how the run ended.
-    public static func run(_ config: ExperimentConfig, attack: FredriksonAttack, classes: [Int]?, classifierFile: URL?,
+    public static func run(_ config: ExperimentConfig, attack: any ClassAttack, classes: [Int]?, classifierFile: URL?,
                            evaluator: EvaluatorChoice = .automatic, folder: RunFolder?,
                            observe: @escaping (LabEvent) throws -> Void,
                            checkpoint: @escaping () throws -> Void = {}) throws -> AttackReport {
@@ -22,12 +22,12 @@ public enum AttackFlow {
             try folder?.saveConfig(config)
             if classifierFile == nil { try lab.trainClassifier() }
             let started = Date()
-            let context = try lab.whiteBoxContext(auxiliary: config.attack.auxiliary, iterations: attack.settings.iterations)
+            let context = try lab.whiteBoxContext(auxiliary: config.attack.auxiliary)
             try attack.prepare(context)
             let images = try attack.reconstruct(classes: classes, context: context)
             let seconds = Date().timeIntervalSince(started)
             let grade = try lab.gradeClasses(images, classes: classes)
-            let report = AttackReport(method: "fredrikson", classes: classes.count, seconds: seconds,
+            let report = AttackReport(method: attack.method, classes: classes.count, seconds: seconds,
                                       targetConfidence: classes.map { Double(attack.confidence[$0] ?? 0) }.reduce(0, +) / Double(classes.count),
                                       grade: grade, evaluatorAccuracy: try lab.evaluator().heldOutAccuracy ?? 0)
             if let folder {

@@ -119,7 +119,7 @@ public enum DefenceTable {
         var settings = FredriksonAttack.Settings()
         settings.iterations = iterations
         let attack = FredriksonAttack(settings: settings)
-        let context = try lab.whiteBoxContext(auxiliary: lab.config.attack.auxiliary, iterations: iterations)
+        let context = try lab.whiteBoxContext(auxiliary: lab.config.attack.auxiliary)
         try attack.prepare(context)
         let images = try attack.reconstruct(classes: classes, context: context)
         return try lab.gradeClasses(images, classes: classes).accuracyTop1 ?? 0

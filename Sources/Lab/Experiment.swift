@@ -169,14 +169,16 @@ public final class Experiment {
                         epochEnded: @escaping (Int, Float, Double) throws -> Void = { _, _, _ in }) throws -> AttackContext {
         AttackContext(target: .blackBox(api), auxiliary: try auxiliarySet(auxiliary), auxiliarySource: auxiliary,
                       budget: AttackBudget(epochs: epochs ?? config.epochsInversion, batch: config.batch),
-                      seed: config.seed &+ 5, observe: { try self.observe($0) }, checkpoint: { try self.checkpoint() },
+                      modelWidth: config.width, seed: config.seed &+ 5, observe: { try self.observe($0) }, checkpoint: { try self.checkpoint() },
                       epochEnded: epochEnded)
     }
 
-    /// The context of a white-box attack on this experiment's target: the model itself beside its service.
-    public func whiteBoxContext(auxiliary: AuxiliarySource, iterations: Int) throws -> AttackContext {
+    /// The context of a white-box attack on this experiment's target: the model itself beside its service; the
+    /// budget's epochs are the inversion epochs (for what the attack trains, such as a GAN prior).
+    public func whiteBoxContext(auxiliary: AuxiliarySource) throws -> AttackContext {
         AttackContext(target: .whiteBox(classifier.model, api), auxiliary: try auxiliarySet(auxiliary), auxiliarySource: auxiliary,
-                      budget: AttackBudget(epochs: iterations, batch: config.batch), seed: config.seed &+ 31,
+                      budget: AttackBudget(epochs: config.epochsInversion, batch: config.batch), modelWidth: config.width,
+                      seed: config.seed &+ 31,
                       observe: { try self.observe($0) }, checkpoint: { try self.checkpoint() })
     }
 

@@ -8,7 +8,7 @@ import NeuralNet
 /// when the cost has not improved for `plateau` iterations. The CCS 2019 paper then denoises and sharpens the
 /// result. All classes asked for are optimised together, one batch row each (the target runs in evaluation mode, so
 /// rows do not interact).
-public final class FredriksonAttack: Attack {
+public final class FredriksonAttack: ClassAttack {
     /// The attack's parameters; the defaults are Fredrikson et al.'s (α = 5000, β = 100, γ = 0.99, λ = 0.1).
     public struct Settings: Sendable, Equatable {
         public var iterations = 5000
@@ -40,18 +40,13 @@ public final class FredriksonAttack: Attack {
     }
 
     public var name: String { "Fredrikson et al. (white-box gradient descent on the image)" }
+    public var method: String { "fredrikson" }
 
     public func prepare(_ context: AttackContext) throws {
         guard case .whiteBox = context.target else {
             throw ConfigurationError("\(name) needs the target's gradients (white-box access)")
         }
         start = context.auxiliary.meanImage()
-    }
-
-    /// A white-box attack reconstructs a victim as its class: the victims' labels name the classes.
-    public func reconstruct(victims: ImageSet, indices: [Int], release: ReleasePolicy, context: AttackContext) throws -> Tensor {
-        guard let labels = victims.labels else { throw ConfigurationError("\(victims.origin): a class-level attack needs labelled victims") }
-        return try reconstruct(classes: indices.map { labels[$0] }, context: context)
     }
 
     public func reconstruct(classes: [Int], context: AttackContext) throws -> Tensor {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Negative log-likelihood averaged over the batch (PyTorch `F.nll_loss` with mean reduction), taking
 /// log-probabilities `[N, K]` and class indices; with label smoothing α the target is (1 − α)·one-hot + α/K, as
 /// PyTorch's `cross_entropy(label_smoothing=α)`, and α may be negative.
@@ -61,5 +63,28 @@ public final class MSELoss {
             gradient[index] = scale * difference
         }
         return Float(total / Double(prediction.count))
+    }
+}
+
+/// Binary cross-entropy on logits averaged over every element (PyTorch `F.binary_cross_entropy_with_logits`), with
+/// one target in [0, 1] for all elements: a GAN's real (1) or fake (0) label.
+public final class BinaryCrossEntropyWithLogits {
+    /// The gradient of the last loss with respect to the logits.
+    public let gradient = Tensor()
+
+    public init() {}
+
+    /// The loss; also fills `gradient`. Computed as max(x, 0) − x·t + log(1 + e^−|x|), which neither overflows nor
+    /// loses the small probabilities.
+    public func callAsFunction(_ logits: Tensor, target: Float) -> Float {
+        gradient.resize(logits.shape)
+        let share = 1 / Float(max(logits.count, 1))
+        var total: Double = 0
+        for index in 0..<logits.count {
+            let x = logits[index]
+            total += Double(max(x, 0) - x * target + log1p(exp(-abs(x))))
+            gradient[index] = share * (1 / (1 + exp(-x)) - target)
+        }
+        return Float(total / Double(max(logits.count, 1)))
     }
 }

@@ -83,13 +83,16 @@ public final class SGD: Optimizer {
     public let parameters: [Parameter]
     public var learningRate: Float
     public let momentum: Float
+    /// Nesterov's form, as PyTorch's `nesterov=True`: the step is g + μ·buffer instead of the buffer.
+    public let nesterov: Bool
     private let buffers: [Tensor]
     private var started = false
 
-    public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0) {
+    public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, nesterov: Bool = false) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
+        self.nesterov = nesterov
         buffers = parameters.map { Tensor(zeros: $0.value.shape) }
     }
 
@@ -102,7 +105,7 @@ public final class SGD: Optimizer {
                 var direction = gradient[element]
                 if momentum != 0 {
                     buffer[element] = started ? momentum * buffer[element] + direction : direction
-                    direction = buffer[element]
+                    direction = nesterov ? direction + momentum * buffer[element] : buffer[element]
                 }
                 value[element] -= learningRate * direction
             }

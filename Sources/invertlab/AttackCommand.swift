@@ -14,6 +14,13 @@ struct AttackCommand: ParsableCommand {
             then Gaussian denoising and unsharp-mask sharpening as the CCS 2019 paper does. It needs the target's \
             gradients, not only its released vectors.
 
+            gmi: Zhang et al. (CVPR 2020): a GAN trained on the auxiliary images (--gan-epochs; generator shaped like \
+            the inversion model's decoder from a latent z in [-1, 1]^100, discriminator like the classifier with \
+            one output; standard GAN loss, not GMI's WGAN-GP) gives a prior over faces; for each class the attack \
+            minimises -D(G(z)) + 100 x cross-entropy of the target at the class over z with Nesterov SGD (learning \
+            rate 0.02, momentum 0.9, --iterations 1500, z clipped to [-1, 1]) from --restarts 5 random starts, and \
+            keeps the start whose image the target is most confident in.
+
             The target is the preset's shipped classifier when one ships (so the attack starts at once), else \
             --classifier, else one trained first. Each reconstruction is graded against its class: attack accuracy \
             (the evaluation classifier names the class), KNN distance, and MSE, PSNR and SSIM against the private \
@@ -26,6 +33,7 @@ struct AttackCommand: ParsableCommand {
     /// The optimisation attacks `--method` offers.
     enum Method: String, ExpressibleByArgument, CaseIterable {
         case fredrikson
+        case gmi
     }
 
     @OptionGroup var experiment: ExperimentOptions
@@ -37,8 +45,14 @@ struct AttackCommand: ParsableCommand {
             transform: ClassListArgument.parse)
     var classes: [Int]?
 
-    @Option(parsing: .unconditional, help: "Most iterations of gradient descent per class.")
-    var iterations = 5000
+    @Option(parsing: .unconditional, help: "Most iterations of gradient descent per class (default: fredrikson 5000, gmi 1500).")
+    var iterations: Int?
+
+    @Option(parsing: .unconditional, help: "gmi: random starts per class; the one the target is most confident in is kept.")
+    var restarts = 5
+
+    @Option(parsing: .unconditional, help: "gmi: passes of the GAN prior's training over the auxiliary images.")
+    var ganEpochs = 60
 
     @Option(help: "Load this trained classifier (safetensors) instead of the shipped one or training one.")
     var classifier: String?
@@ -52,8 +66,28 @@ struct AttackCommand: ParsableCommand {
     @OptionGroup var output: OutputFlags
 
     func validate() throws {
-        guard (1...1_000_000).contains(iterations) else {
+        if let iterations, !(1...1_000_000).contains(iterations) {
             throw ValidationError("--iterations must be between 1 and 1000000, not \(iterations)")
+        }
+        guard (1...100).contains(restarts) else { throw ValidationError("--restarts must be between 1 and 100, not \(restarts)") }
+        guard (1...100_000).contains(ganEpochs) else {
+            throw ValidationError("--gan-epochs must be between 1 and 100000, not \(ganEpochs)")
+        }
+    }
+
+    /// The attack `--method` and its options ask for.
+    private func makeAttack() -> any ClassAttack {
+        switch method {
+        case .fredrikson:
+            var settings = FredriksonAttack.Settings()
+            if let iterations { settings.iterations = iterations }
+            return FredriksonAttack(settings: settings)
+        case .gmi:
+            var settings = GMIAttack.Settings()
+            if let iterations { settings.iterations = iterations }
+            settings.restarts = restarts
+            settings.priorEpochs = ganEpochs
+            return GMIAttack(settings: settings)
         }
     }
 
@@ -64,12 +98,10 @@ struct AttackCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("--classifier \(path): no such file") }
             return URL(fileURLWithPath: path)
         } ?? (retrain ? nil : config.shippedClassifier)
-        var settings = FredriksonAttack.Settings()
-        settings.iterations = iterations
         let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
         let report = try stop.run(folder: folder) {
-            try AttackFlow.run(config, attack: FredriksonAttack(settings: settings), classes: classes, classifierFile: classifierFile,
+            try AttackFlow.run(config, attack: makeAttack(), classes: classes, classifierFile: classifierFile,
                                evaluator: try experiment.evaluatorChoice(), folder: folder,
                                observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check)
         }

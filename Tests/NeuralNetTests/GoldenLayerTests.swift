@@ -100,6 +100,21 @@ final class GoldenLayerTests: XCTestCase {
         }
     }
 
+    /// PyTorch's Nesterov SGD by hand: buffer b₁ = g₁, step g₁ + μb₁; then b₂ = μb₁ + g₂, step g₂ + μb₂.
+    func testNesterovMomentumByHand() {
+        let parameter = Parameter(Tensor(shape: [2], values: [1, -1]))
+        let optimiser = SGD(parameters: [parameter], learningRate: 0.1, momentum: 0.9, nesterov: true)
+        parameter.gradient.copy(from: Tensor(shape: [2], values: [1, 2]))
+        optimiser.step()
+        XCTAssertEqual(parameter.value.values[0], 1 - 0.1 * 1.9, accuracy: 1e-6)
+        XCTAssertEqual(parameter.value.values[1], -1 - 0.1 * 3.8, accuracy: 1e-6)
+        parameter.gradient.copy(from: Tensor(shape: [2], values: [-1, 0]))
+        optimiser.step()
+        // b₂ = (0.9 − 1, 1.8) = (−0.1, 1.8); step (−1 − 0.09, 1.62).
+        XCTAssertEqual(parameter.value.values[0], 0.81 + 0.109, accuracy: 1e-6)
+        XCTAssertEqual(parameter.value.values[1], -1.38 - 0.162, accuracy: 1e-6)
+    }
+
     func testOptimisersFollowPyTorch() throws {
         let cases: [(String, ([Parameter]) -> Optimizer)] = [
             ("adam_amsgrad", { Adam.paper($0) }),

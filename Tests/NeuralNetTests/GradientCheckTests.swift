@@ -186,6 +186,18 @@ final class GradientCheckTests: XCTestCase {
             }
         }
 
+        let critic = BinaryCrossEntropyWithLogits()
+        let logits = randomTensor([4, 1], seed: 21, scale: 3)
+        for target: Float in [0, 1] {
+            _ = critic(logits, target: target)
+            let criticGradient = critic.gradient.clone()
+            try checkScalarGradient(at: logits, analytic: criticGradient) { critic(logits, target: target) }
+        }
+        // PyTorch's binary_cross_entropy_with_logits of (−2, 0.5, 3): 0.883197 against 1, 1.383197 against 0.
+        let three = Tensor(shape: [3, 1], values: [-2, 0.5, 3])
+        XCTAssertEqual(critic(three, target: 1), 0.883197, accuracy: 1e-5)
+        XCTAssertEqual(critic(three, target: 0), 1.383197, accuracy: 1e-5)
+
         let prediction = randomTensor([2, 3, 2], seed: 19)
         let target = randomTensor([2, 3, 2], seed: 20)
         let mse = MSELoss()
