@@ -118,6 +118,18 @@ final class AttackCommandTests: XCTestCase {
         }
     }
 
+    func testGMITrainsItsPriorAndReconstructsEachAskedClass() throws {
+        let result = try runInvertlab(["attack"] + tiny + ["--method", "gmi", "--classes", "1,3", "--iterations", "10",
+                                                           "--restarts", "2", "--gan-epochs", "1", "--json", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try XCTUnwrap(result.output.split(separator: "\n").last).utf8)) as? [String: Any])
+        XCTAssertEqual(json["method"] as? String, "gmi")
+        XCTAssertEqual(json["classes"] as? Int, 2)
+        XCTAssertEqual((json["grade"] as? [String: Any])?["images"] as? Int, 2)
+        let refused = try runInvertlab(["attack"] + tiny + ["--method", "gmi", "--restarts", "0", "--quiet"])
+        XCTAssert(refused.output.contains("--restarts must be between 1 and 100, not 0"), refused.output)
+    }
+
     func testNegativeCountsAreRefusedNotTrapped() throws {
         for (arguments, expected) in [(["sweep", "--victims=-3"], "--victims must be at least 1, not -3"),
                                       (["sweep", "--truncation", "1,-2"], "--truncation '-2': top-k needs k ≥ 1"),
