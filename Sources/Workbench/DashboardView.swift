@@ -94,7 +94,7 @@ extension WorkbenchApp {
     /// or, for a loaded classifier, its measured accuracy.
     private func drawClassifierCurves(into buffer: inout CellBuffer, at rect: Rect) {
         let defence = session.config.defence
-        let inside = Panel(defence == .none ? "Classifier" : "Classifier · \(defence)").draw(into: &buffer, at: rect)
+        let inside = Panel(defence == .none ? "Classifier" : "Classifier · \(defence.text)").draw(into: &buffer, at: rect)
         if record.classifierLoss.isEmpty, let file = launch.classifierToLoad {
             buffer.write("loaded, not trained here:", x: inside.x, y: inside.y, style: Style(bold: true), limit: inside.x + inside.width)
             buffer.write(file.lastPathComponent, x: inside.x, y: inside.y + 1, limit: inside.x + inside.width)
