@@ -67,7 +67,7 @@ struct DefendCommand: ParsableCommand {
                         settings, classifierFile: settings.shippedClassifier, evaluator: try experiment.evaluatorChoice(),
                         whiteBoxClasses: whiteBoxClasses, whiteBoxIterations: whiteBoxIterations,
                         observe: { try stop.check(); try progress.show($0) },
-                        progress: { name in if !output.quiet { FileHandle.standardError.write(Data("defence: \(name)\n".utf8)) } })
+                        progress: { name in try? progress.show(.stage("defence: \(name)")) })
                     let report = Report(rows: rows)
                     if let folder {
                         let encoder = JSONEncoder()
