@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import NeuralNet
 
@@ -87,6 +88,14 @@ public protocol ClassAttack: Attack {
 }
 
 extension ClassAttack {
+    /// The softmax of one row of `count` logits, shifted by their largest for stability.
+    static func probabilities(_ scores: UnsafePointer<Float>, count: Int) -> [Float] {
+        let largest = (0..<count).map { scores[$0] }.max()!
+        let exponentials = (0..<count).map { expf(scores[$0] - largest) }
+        let sum = exponentials.reduce(0, +)
+        return exponentials.map { $0 / sum }
+    }
+
     /// A class-level attack reconstructs a victim as its class: the victims' labels name the classes.
     public func reconstruct(victims: ImageSet, indices: [Int], release: ReleasePolicy, context: AttackContext) throws -> Tensor {
         guard let labels = victims.labels else { throw ConfigurationError("\(victims.origin): a class-level attack needs labelled victims") }

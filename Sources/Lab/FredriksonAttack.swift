@@ -80,10 +80,8 @@ public final class FredriksonAttack: ClassAttack {
             var totalCost: Float = 0
             for (row, label) in classes.enumerated() {
                 let scores = logits.pointer + row * count
-                let largest = (0..<count).map { scores[$0] }.max()!
-                let exponentials = (0..<count).map { expf(scores[$0] - largest) }
-                let sum = exponentials.reduce(0, +)
-                let probability = exponentials[label] / sum
+                let probabilities = Self.probabilities(scores, count: count)
+                let probability = probabilities[label]
                 let cost = 1 - probability
                 totalCost += cost
                 if active[row] {
@@ -97,7 +95,7 @@ public final class FredriksonAttack: ClassAttack {
                 // d(1 - p_y)/dz_j = p_y (p_j - [j = y]); rows that stopped get no gradient.
                 for entry in 0..<count {
                     let own: Float = entry == label ? 1 : 0
-                    outputGradient[row * count + entry] = active[row] ? probability * (exponentials[entry] / sum - own) : 0
+                    outputGradient[row * count + entry] = active[row] ? probability * (probabilities[entry] - own) : 0
                 }
             }
             if iteration % 10 == 0 || !active.contains(true) {

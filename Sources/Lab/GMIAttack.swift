@@ -82,14 +82,12 @@ public final class GMIAttack: ClassAttack {
         var losses: [Float] = [], confidences: [Float] = []
         for (row, label) in labels.enumerated() {
             let scores = logits.pointer + row * classes
-            let largest = (0..<classes).map { scores[$0] }.max()!
-            let exponentials = (0..<classes).map { expf(scores[$0] - largest) }
-            let sum = exponentials.reduce(0, +)
-            let probability = exponentials[label] / sum
+            let probabilities = Self.probabilities(scores, count: classes)
+            let probability = probabilities[label]
             losses.append(-realism[row] - settings.identityWeight * logf(max(probability, 1e-30)))
             confidences.append(probability)
             for entry in 0..<classes {
-                logitGradient[row * classes + entry] = settings.identityWeight * (exponentials[entry] / sum - (entry == label ? 1 : 0))
+                logitGradient[row * classes + entry] = settings.identityWeight * (probabilities[entry] - (entry == label ? 1 : 0))
             }
         }
         let imageGradient = target.backward(logitGradient, needsInputGradient: true).clone()

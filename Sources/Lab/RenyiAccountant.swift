@@ -62,7 +62,9 @@ public enum RenyiAccountant {
         guard sampleRate > 0, sampleRate <= 1 else {
             throw ConfigurationError("--sample-rate must lie in (0, 1], not \(sampleRate): it is the chance that an example joins a batch")
         }
-        guard steps >= 1 else { throw ConfigurationError("--steps must be at least 1, not \(steps)") }
+        guard (1...1_000_000_000_000).contains(steps) else {
+            throw ConfigurationError("--steps must be between 1 and 10^12, not \(steps)")
+        }
         guard delta > 0, delta < 1 else { throw ConfigurationError("--delta must lie in (0, 1), not \(delta)") }
     }
 

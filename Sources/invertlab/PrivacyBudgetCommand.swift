@@ -29,7 +29,7 @@ struct PrivacyBudgetCommand: ParsableCommand {
     @Option(help: "Chance that an example joins a batch (batch size / training-set size).")
     var sampleRate: Double
 
-    @Option(help: "Training steps.")
+    @Option(parsing: .unconditional, help: "Training steps.")
     var steps: Int
 
     @Option(help: "Delta of the (epsilon, delta) guarantee; below 1 / training-set size.")
@@ -53,7 +53,7 @@ struct PrivacyBudgetCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(budget), as: UTF8.self))
         } else {
-            let mechanism = String(format: "%d steps at noise multiplier %.4g, sampling rate %.4g", steps, sigma, sampleRate)
+            let mechanism = "\(steps) steps at " + String(format: "noise multiplier %.4g, sampling rate %.4g", sigma, sampleRate)
             print(String(format: "epsilon %.4g at delta %g for %@ (tightest at Renyi order %g)",
                          budget.epsilon, delta, mechanism, budget.order))
         }
