@@ -6,8 +6,9 @@ import TensorFiles
 /// image per class, graded as class-level attacks are graded, written to a run folder.
 public enum AttackFlow {
     /// Runs `attack` against `config`'s target for `classes`. `classifierFile` loads the target (otherwise it
-    /// trains); `folder` receives config.json, attack.json, reconstructions.npy and attack.png (a private photo of
-    /// each person on top, the reconstruction below) with `state.json` saying how the run ended.
+    /// trains); `folder` receives config.json, attack.json, reconstructions.npy, attack.png (a private photo of each
+    /// person on top, the reconstruction below) and the models the attack trained, with `state.json` saying how the
+    /// run ended.
     public static func run(_ config: ExperimentConfig, attack: any ClassAttack, classes: [Int]?, classifierFile: URL?,
                            evaluator: EvaluatorChoice = .automatic, folder: RunFolder?,
                            observe: @escaping (LabEvent) throws -> Void,
@@ -36,6 +37,7 @@ public enum AttackFlow {
                 try folder.saveReconstructionGrid(truths: lab.split.classifierTrain.subset(classes.map { groups[$0][0] }),
                                                   reconstructions: images, name: "attack.png")
                 try report.json.write(to: folder.file("attack.json"), atomically: true, encoding: .utf8)
+                for (file, network) in attack.trainedModels { try network.saveState(to: folder.file(file)) }
             }
             return report
         }

@@ -41,6 +41,8 @@ public final class FredriksonAttack: ClassAttack {
 
     public var name: String { "Fredrikson et al. (white-box gradient descent on the image)" }
     public var method: String { "fredrikson" }
+    /// Fredrikson's attack trains nothing.
+    public var trainedModels: [(file: String, network: Sequential)] { [] }
 
     public func prepare(_ context: AttackContext) throws {
         guard case .whiteBox = context.target else {

@@ -2,20 +2,42 @@ import Datasets
 import Foundation
 import NeuralNet
 
-/// The generative model-inversion attack (GMI, Zhang et al., CVPR 2020): a GAN trained on the attacker's auxiliary
-/// images gives a prior over faces; for each class y the attack searches the latent space for z whose image the
-/// target assigns to y and the discriminator finds realistic, minimising −D(G(z)) + λ·CE(T(G(z)), y) with Nesterov
-/// SGD, z kept in [−1, 1], from several random starts, keeping the start whose image the target is most confident in.
+/// The generative model-inversion attack (GMI, Zhang et al., CVPR 2020) and LOMMA's two additions to it (Nguyen et
+/// al., CVPR 2023). A GAN trained on the attacker's auxiliary images gives a prior over faces; for each class y the
+/// attack searches the latent space for z whose image the target assigns to y and the discriminator finds
+/// realistic, minimising −D(G(z)) + λ·L_id with Nesterov SGD, z kept in [−1, 1], from several random starts,
+/// keeping the start whose image the target is most confident in. GMI's L_id is the target's cross-entropy at y.
+/// LOMMA's logit loss replaces it by −logit_y plus λ_reg times the mean squared distance of the target's
+/// penultimate features from their mean over the auxiliary images; its model augmentation averages L_id over the
+/// target and three classifiers distilled from it on the auxiliary images (`ModelAugmentation`).
 public final class GMIAttack: ClassAttack {
+    /// GMI, or GMI with one or both of LOMMA's additions.
+    public enum Variant: String, CaseIterable, Sendable {
+        case gmi
+        /// GMI with LOMMA's logit loss.
+        case gmiLogit = "gmi-logit"
+        /// GMI with LOMMA's model augmentation.
+        case gmiAug = "gmi-aug"
+        /// Both: LOMMA as its authors run it on GMI.
+        case lomma
+
+        public var usesLogitLoss: Bool { self == .gmiLogit || self == .lomma }
+        public var augmentsModels: Bool { self == .gmiAug || self == .lomma }
+    }
+
     /// GMI's settings: λ = 100, learning rate 0.02, momentum 0.9, 1500 iterations, 5 restarts; the GAN trains for
-    /// `priorEpochs` passes over the auxiliary images.
+    /// `priorEpochs` passes over the auxiliary images; LOMMA's λ_reg = 1 and 20 epochs of distillation.
     public struct Settings: Sendable, Equatable {
+        public var variant = Variant.gmi
         public var iterations = 1500
         public var restarts = 5
         public var learningRate: Float = 0.02
         public var momentum: Float = 0.9
         public var identityWeight: Float = 100
         public var priorEpochs = 60
+        /// λ_reg of the logit loss.
+        public var featureWeight: Float = 1
+        public var augmentationEpochs = ModelAugmentation.defaultEpochs
 
         public init() {}
     }
@@ -23,24 +45,59 @@ public final class GMIAttack: ClassAttack {
     public let settings: Settings
     /// The GAN, trained by `prepare` (or given).
     public private(set) var prior: GenerativePrior?
+    /// The distilled classifiers of model augmentation, trained by `prepare` (or given); empty without it.
+    public private(set) var augmented: [Sequential]
+    /// The mean of the target's penultimate features over the auxiliary images, for the logit loss.
+    var featureMean: [Float]?
     private var made: [Int: [Float]] = [:]
     public private(set) var confidence: [Int: Float] = [:]
+    /// How long `prepare` spent training the GAN and distilling the students (zero for what it was given).
+    public private(set) var trainingSeconds: (prior: Double, students: Double) = (0, 0)
 
-    /// An attack that trains its prior in `prepare`, or uses `prior` when given.
-    public init(settings: Settings = Settings(), prior: GenerativePrior? = nil) {
+    /// An attack that trains its prior (and students) in `prepare`, or uses those given.
+    public init(settings: Settings = Settings(), prior: GenerativePrior? = nil, augmented: [Sequential] = []) {
         self.settings = settings
         self.prior = prior
+        self.augmented = augmented
     }
 
-    public var name: String { "GMI (Zhang et al.: latent search in a GAN trained on the auxiliary images)" }
-    public var method: String { "gmi" }
+    public var name: String {
+        switch settings.variant {
+        case .gmi: "GMI (Zhang et al.: latent search in a GAN trained on the auxiliary images)"
+        case .gmiLogit: "GMI with LOMMA's logit loss"
+        case .gmiAug: "GMI with LOMMA's model augmentation"
+        case .lomma: "LOMMA (Nguyen et al.: GMI with logit loss and model augmentation)"
+        }
+    }
+
+    public var method: String { settings.variant.rawValue }
+
+    /// The GAN (`gan.safetensors`) and the students (`student-1.safetensors`, ...), when trained or given.
+    public var trainedModels: [(file: String, network: Sequential)] {
+        (prior.map { [("gan.safetensors", $0.networks)] } ?? []) + augmented.enumerated().map { ("student-\($0.offset + 1).safetensors", $0.element) }
+    }
 
     public func prepare(_ context: AttackContext) throws {
-        guard case .whiteBox = context.target else {
+        guard case .whiteBox(let target, _) = context.target else {
             throw ConfigurationError("\(name) needs the target's gradients (white-box access)")
         }
-        guard prior == nil else { return }
         let set = context.auxiliary
+        if prior == nil {
+            let started = Date()
+            prior = try trainPrior(on: set, context: context)
+            trainingSeconds.prior = Date().timeIntervalSince(started)
+        }
+        if settings.variant.augmentsModels && augmented.isEmpty {
+            let started = Date()
+            augmented = try distilStudents(of: target, on: set, context: context)
+            trainingSeconds.students = Date().timeIntervalSince(started)
+        }
+        if settings.variant.usesLogitLoss && featureMean == nil {
+            featureMean = try Self.meanFeatures(of: target, on: set, batch: context.budget.batch)
+        }
+    }
+
+    private func trainPrior(on set: ImageSet, context: AttackContext) throws -> GenerativePrior {
         let gan = GenerativePrior(imageSize: set.height, width: context.modelWidth, seed: context.seed)
         try context.observe(.stage("GMI: training the GAN prior on \(set.count) auxiliary images"))
         var rng = RandomGenerator(seed: context.seed &+ 1)
@@ -52,7 +109,37 @@ public final class GMIAttack: ClassAttack {
                                           loss: discriminatorLoss + generatorLoss))
             }
         }
-        prior = gan
+        return gan
+    }
+
+    private func distilStudents(of target: Sequential, on set: ImageSet, context: AttackContext) throws -> [Sequential] {
+        let classes = try target.infer(set.batch([0])).shape[1]
+        let students = ModelAugmentation.untrainedStudents(imageSize: set.height, classes: classes, width: context.modelWidth,
+                                                           seed: context.seed &+ 3)
+        let epochs = settings.augmentationEpochs
+        try context.observe(.stage("LOMMA: distilling \(students.count) classifiers from the target on \(set.count) auxiliary images"))
+        let agreements = try ModelAugmentation.distil(students, from: target, on: set, epochs: epochs, batch: context.budget.batch,
+                                                      seed: context.seed &+ 4) { student, epoch, step, steps, loss in
+            try context.checkpoint()
+            try context.observe(.step(model: .attack, epoch: student * epochs + epoch, epochs: students.count * epochs,
+                                      step: step, steps: steps, loss: loss))
+        }
+        let shares = agreements.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", ")
+        try context.observe(.stage("LOMMA: the students name the target's top class on \(shares) of the auxiliary images"))
+        return students
+    }
+
+    /// The mean over `set` of `target`'s penultimate features (the input of its last layer), in evaluation mode.
+    static func meanFeatures(of target: Sequential, on set: ImageSet, batch: Int) throws -> [Float] {
+        let body = target.splitBeforeLastLayer.body
+        var sums: [Double] = []
+        for start in stride(from: 0, to: set.count, by: batch) {
+            let features = try body.forward(set.batch(Array(start..<min(start + batch, set.count))), mode: .evaluation)
+            let length = features.count / features.shape[0]
+            if sums.isEmpty { sums = Array(repeating: 0, count: length) }
+            for index in 0..<features.count { sums[index % length] += Double(features[index]) }
+        }
+        return sums.map { Float($0 / Double(max(set.count, 1))) }
     }
 
     public func reconstruct(classes: [Int], context: AttackContext) throws -> Tensor {
@@ -71,31 +158,72 @@ public final class GMIAttack: ClassAttack {
 
     /// The objective of every row of `latent` (row r searching for class `labels[r]`): each row's loss and the
     /// target's confidence in its class, with the loss's gradient with respect to the latent written to
-    /// `latentGradient`. The three networks run in evaluation mode, so rows do not interact.
+    /// `latentGradient`. Every network runs in evaluation mode, so rows do not interact.
     func objective(_ latent: Tensor, labels: [Int], target: Sequential, prior: GenerativePrior,
                    latentGradient: Tensor) throws -> (losses: [Float], confidences: [Float]) {
         let images = try prior.generator.forward(latent, mode: .evaluation)
         let realism = try prior.discriminator.forward(images, mode: .evaluation)
-        let logits = try target.forward(images, mode: .evaluation)
-        let classes = logits.shape[1]
-        let logitGradient = Tensor(zeros: logits.shape)
-        var losses: [Float] = [], confidences: [Float] = []
-        for (row, label) in labels.enumerated() {
-            let scores = logits.pointer + row * classes
-            let probabilities = Self.probabilities(scores, count: classes)
-            let probability = probabilities[label]
-            losses.append(-realism[row] - settings.identityWeight * logf(max(probability, 1e-30)))
-            confidences.append(probability)
-            for entry in 0..<classes {
-                logitGradient[row * classes + entry] = settings.identityWeight * (probabilities[entry] - (entry == label ? 1 : 0))
+        var losses = (0..<labels.count).map { -realism[$0] }
+        let (body, head) = target.splitBeforeLastLayer
+        let features = try body.forward(images, mode: .evaluation)
+        let logits = try head.forward(features, mode: .evaluation)
+        let confidences = labels.enumerated().map { row, label in
+            Self.probabilities(logits.pointer + row * logits.shape[1], count: logits.shape[1])[label]
+        }
+        // L_id averages over the target and the students; its weight λ is shared out among them.
+        let share = settings.identityWeight / Float(1 + augmented.count)
+        let featureGradient = head.backward(identityGradient(logits, labels: labels, weight: share, losses: &losses),
+                                            needsInputGradient: true).clone()
+        if settings.variant.usesLogitLoss {
+            guard let featureMean, featureMean.count * labels.count == features.count else {
+                throw ConfigurationError("\(name): the target's mean features are missing or of the wrong length")
+            }
+            let length = featureMean.count
+            let weight = settings.identityWeight * settings.featureWeight
+            for row in 0..<labels.count {
+                var squares: Float = 0
+                for entry in 0..<length {
+                    let index = row * length + entry
+                    let difference = features[index] - featureMean[entry]
+                    squares += difference * difference
+                    featureGradient[index] += weight * 2 * difference / Float(length)
+                }
+                losses[row] += weight * squares / Float(length)
             }
         }
-        let imageGradient = target.backward(logitGradient, needsInputGradient: true).clone()
+        let imageGradient = body.backward(featureGradient, needsInputGradient: true).clone()
+        for student in augmented {
+            let studentLogits = try student.forward(images, mode: .evaluation)
+            let fromStudent = student.backward(identityGradient(studentLogits, labels: labels, weight: share, losses: &losses),
+                                               needsInputGradient: true)
+            for index in 0..<imageGradient.count { imageGradient[index] += fromStudent[index] }
+        }
         let realismGradient = Tensor(shape: realism.shape, values: Array(repeating: -1, count: realism.count))
         let fromDiscriminator = prior.discriminator.backward(realismGradient, needsInputGradient: true)
         for index in 0..<imageGradient.count { imageGradient[index] += fromDiscriminator[index] }
         latentGradient.copy(from: prior.generator.backward(imageGradient, needsInputGradient: true))
         return (losses, confidences)
+    }
+
+    /// Adds `weight` x the identity loss of each row of `logits` at its label to `losses` (GMI's cross-entropy or the
+    /// logit loss's −logit_y) and returns its gradient with respect to the logits.
+    private func identityGradient(_ logits: Tensor, labels: [Int], weight: Float, losses: inout [Float]) -> Tensor {
+        let classes = logits.shape[1]
+        let gradient = Tensor(zeros: logits.shape)
+        for (row, label) in labels.enumerated() {
+            let scores = logits.pointer + row * classes
+            if settings.variant.usesLogitLoss {
+                losses[row] -= weight * scores[label]
+                gradient[row * classes + label] = -weight
+            } else {
+                let probabilities = Self.probabilities(scores, count: classes)
+                losses[row] -= weight * logf(max(probabilities[label], 1e-30))
+                for entry in 0..<classes {
+                    gradient[row * classes + entry] = weight * (probabilities[entry] - (entry == label ? 1 : 0))
+                }
+            }
+        }
+        return gradient
     }
 
     /// Runs every restart of every class of `classes` as one batch and keeps, per class, the restart whose image the
@@ -106,13 +234,11 @@ public final class GMIAttack: ClassAttack {
         var rng = RandomGenerator(seed: context.seed &+ 2)
         let latent = Parameter(GenerativePrior.sampleLatent(labels.count, rng: &rng))
         let optimizer = SGD(parameters: [latent], learningRate: settings.learningRate, momentum: settings.momentum, nesterov: true)
-        try context.observe(.stage("GMI: latent search for \(classes.count) classes x \(restarts) starts, \(settings.iterations) iterations"))
-        var confidences: [Float] = []
+        try context.observe(.stage("\(method): latent search for \(classes.count) classes x \(restarts) starts, \(settings.iterations) iterations"))
         for iteration in 1...max(settings.iterations, 1) {
             try context.checkpoint()
-            let (losses, reached) = try objective(latent.value, labels: labels, target: target, prior: prior,
-                                                  latentGradient: latent.gradient)
-            confidences = reached
+            let losses = try objective(latent.value, labels: labels, target: target, prior: prior,
+                                       latentGradient: latent.gradient).losses
             if iteration % 10 == 0 {
                 try context.observe(.step(model: .attack, epoch: 1, epochs: 1, step: iteration, steps: settings.iterations,
                                           loss: losses.reduce(0, +) / Float(losses.count)))
@@ -121,8 +247,8 @@ public final class GMIAttack: ClassAttack {
             for index in 0..<latent.value.count { latent.value[index] = min(max(latent.value[index], -1), 1) }
         }
         // The confidences of the final latents, after the last step.
-        confidences = try objective(latent.value, labels: labels, target: target, prior: prior,
-                                    latentGradient: Tensor(zeros: latent.value.shape)).confidences
+        let confidences = try objective(latent.value, labels: labels, target: target, prior: prior,
+                                        latentGradient: Tensor(zeros: latent.value.shape)).confidences
         let images = try prior.generator.forward(latent.value, mode: .evaluation)
         let pixels = prior.imageSize * prior.imageSize
         for (position, label) in classes.enumerated() {

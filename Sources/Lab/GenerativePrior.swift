@@ -30,6 +30,10 @@ public final class GenerativePrior {
         discriminatorOptimizer = Adam.paper(discriminator.parameters)
     }
 
+    /// The generator and the discriminator as one network (`generator.*`, `discriminator.*`), for saving and
+    /// loading the prior as one file.
+    public var networks: Sequential { Sequential(named: [("generator", generator), ("discriminator", discriminator)]) }
+
     /// Latent vectors `[count, 100]`, uniform in [−1, 1].
     public static func sampleLatent(_ count: Int, rng: inout RandomGenerator) -> Tensor {
         Tensor(shape: [count, latentSize], values: (0..<count * latentSize).map { _ in rng.uniform(-1, 1) })

@@ -81,6 +81,13 @@ public struct RunFolder: Sendable {
         try model.saveState(to: file("\(name).safetensors"), metadata: ["written_by": "invertlab"])
     }
 
+    /// `value` as indented JSON with sorted keys in file `name`.
+    public func saveJSON(_ value: some Encodable, as name: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(value).write(to: file(name), options: .atomic)
+    }
+
     public func saveConfig(_ config: ExperimentConfig) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -114,6 +121,16 @@ public struct RunFolder: Sendable {
             for index in row {
                 grid.append(floats: reconstructions.sample(index))
             }
+        }
+        try grid.writePNG(to: file(name))
+    }
+
+    /// `truths` in the top row and each tensor of `rows` in a row below, image by image (rows of a comparison).
+    public func saveRowsGrid(truths: ImageSet, rows: [Tensor], name: String) throws {
+        var grid = ImageGrid(imageHeight: truths.height, imageWidth: truths.width, columns: max(truths.count, 1))
+        for index in 0..<truths.count { grid.append(truths.image(index)) }
+        for images in rows {
+            for index in 0..<min(truths.count, images.shape[0]) { grid.append(floats: images.sample(index)) }
         }
         try grid.writePNG(to: file(name))
     }

@@ -88,3 +88,39 @@ public final class BinaryCrossEntropyWithLogits {
         return Float(total / Double(max(logits.count, 1)))
     }
 }
+
+/// Knowledge distillation's loss at temperature 1, as LOMMA trains its augmented models: the Kullback–Leibler
+/// divergence from a teacher's class probabilities to the softmax of the student's logits, averaged over the batch
+/// (PyTorch `kl_div(log_softmax(s), p, reduction="sum") / N`).
+public final class DistillationLoss {
+    /// The gradient of the last loss with respect to the student's logits.
+    public let gradient = Tensor()
+
+    public init() {}
+
+    /// The loss for `logits` `[N, K]` against the teacher's `probabilities` of the same shape; also fills `gradient`.
+    public func callAsFunction(_ logits: Tensor, teacher probabilities: Tensor) throws -> Float {
+        guard logits.shape.count == 2, logits.shape == probabilities.shape, logits.count > 0 else {
+            throw ShapeError(layer: "DistillationLoss", expected: "logits of the teacher's shape \(probabilities.shape)",
+                             actual: logits.shape)
+        }
+        let (rows, classes) = (logits.shape[0], logits.shape[1])
+        gradient.resize(logits.shape)
+        let share = 1 / Float(rows)
+        var total: Double = 0
+        for row in 0..<rows {
+            let scores = logits.pointer + row * classes
+            let largest = (0..<classes).map { scores[$0] }.max()!
+            let logSum = largest + log((0..<classes).map { exp(scores[$0] - largest) }.reduce(0, +))
+            for entry in 0..<classes {
+                let index = row * classes + entry
+                let logStudent = scores[entry] - logSum
+                let teacher = probabilities[index]
+                // 0·log 0 is 0: a class the teacher rules out adds nothing, whatever the student says.
+                if teacher > 0 { total += Double(teacher * (log(teacher) - logStudent)) }
+                gradient[index] = share * (exp(logStudent) - teacher)
+            }
+        }
+        return Float(total / Double(rows))
+    }
+}

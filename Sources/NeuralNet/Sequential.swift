@@ -102,3 +102,13 @@ public final class Sequential: Layer {
         }
     }
 }
+
+extension Sequential {
+    /// The network split before its last layer: `body` outputs the penultimate features and `head` maps them to the
+    /// output. Both share this network's layers, so training one trains the other.
+    public var splitBeforeLastLayer: (body: Sequential, head: Layer) {
+        let layers = allLayers
+        precondition(layers.count > 1, "splitBeforeLastLayer: a network of \(layers.count) layer cannot be split")
+        return (Sequential(Array(layers.dropLast())), layers.last!)
+    }
+}

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Lab
+import NeuralNet
+import TensorFiles
 
 /// `invertlab attack`: a white-box optimisation attack on the target, one reconstruction per class, graded.
 struct AttackCommand: ParsableCommand {
@@ -21,6 +23,15 @@ struct AttackCommand: ParsableCommand {
             rate 0.02, momentum 0.9, --iterations 1500, z clipped to [-1, 1]) from --restarts 5 random starts, and \
             keeps the start whose image the target is most confident in.
 
+            gmi-logit, gmi-aug, lomma: GMI with the additions of Nguyen et al. (CVPR 2023, "LOMMA"). The logit loss \
+            replaces the cross-entropy by -logit_y plus the mean squared distance (weight 1) of the target's \
+            penultimate features from their mean over the auxiliary images; model augmentation distils three \
+            classifiers of another architecture from the target's softmax on the auxiliary images (--distil-epochs) \
+            and averages the identity loss over them and the target; lomma does both.
+
+            The GAN and the students are saved in the run folder (gan.safetensors, student-1..3.safetensors); \
+            --gan and --students reuse them, so an attack need not train them again.
+
             The target is the preset's shipped classifier when one ships (so the attack starts at once), else \
             --classifier, else one trained first. Each reconstruction is graded against its class: attack accuracy \
             (the evaluation classifier names the class), KNN distance, and MSE, PSNR and SSIM against the private \
@@ -34,6 +45,9 @@ struct AttackCommand: ParsableCommand {
     enum Method: String, ExpressibleByArgument, CaseIterable {
         case fredrikson
         case gmi
+        case gmiLogit = "gmi-logit"
+        case gmiAug = "gmi-aug"
+        case lomma
     }
 
     @OptionGroup var experiment: ExperimentOptions
@@ -48,11 +62,14 @@ struct AttackCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Most iterations of gradient descent per class (default: fredrikson 5000, gmi 1500).")
     var iterations: Int?
 
-    @Option(parsing: .unconditional, help: "gmi: random starts per class; the one the target is most confident in is kept.")
-    var restarts = 5
+    @OptionGroup var gmiOptions: GMIOptions
 
-    @Option(parsing: .unconditional, help: "gmi: passes of the GAN prior's training over the auxiliary images.")
-    var ganEpochs = 60
+    @Option(help: "gmi and its variants: reuse this trained GAN (gan.safetensors of an earlier attack's run folder).")
+    var gan: String?
+
+    @Option(help: "gmi-aug, lomma: reuse these three trained students, comma-separated (student-1..3.safetensors).",
+            transform: { $0.split(separator: ",").map(String.init) })
+    var students: [String]?
 
     @Option(help: "Load this trained classifier (safetensors) instead of the shipped one or training one.")
     var classifier: String?
@@ -69,26 +86,44 @@ struct AttackCommand: ParsableCommand {
         if let iterations, !(1...1_000_000).contains(iterations) {
             throw ValidationError("--iterations must be between 1 and 1000000, not \(iterations)")
         }
-        guard (1...100).contains(restarts) else { throw ValidationError("--restarts must be between 1 and 100, not \(restarts)") }
-        guard (1...100_000).contains(ganEpochs) else {
-            throw ValidationError("--gan-epochs must be between 1 and 100000, not \(ganEpochs)")
+        if gan != nil && method == .fredrikson { throw ValidationError("--gan is for gmi and its variants, not fredrikson") }
+        if students != nil && ![.gmiAug, .lomma].contains(method) {
+            throw ValidationError("--students is for gmi-aug and lomma, not \(method.rawValue)")
+        }
+        if let students, students.count != StudentNetwork.allCases.count {
+            throw ValidationError("--students takes \(StudentNetwork.allCases.count) files, comma-separated, not \(students.count)")
+        }
+        for file in [gan].compactMap({ $0 }) + (students ?? []) where !FileManager.default.fileExists(atPath: file) {
+            throw ValidationError("\(file): no such file")
         }
     }
 
-    /// The attack `--method` and its options ask for.
-    private func makeAttack() -> any ClassAttack {
+    /// The attack `--method` and its options ask for, with the GAN and students of `--gan` and `--students` loaded
+    /// for `config`'s image size, width and classes.
+    private func makeAttack(_ config: ExperimentConfig) throws -> any ClassAttack {
+        var gmi = gmiOptions.settings(iterations: iterations)
         switch method {
         case .fredrikson:
             var settings = FredriksonAttack.Settings()
             if let iterations { settings.iterations = iterations }
             return FredriksonAttack(settings: settings)
-        case .gmi:
-            var settings = GMIAttack.Settings()
-            if let iterations { settings.iterations = iterations }
-            settings.restarts = restarts
-            settings.priorEpochs = ganEpochs
-            return GMIAttack(settings: settings)
+        case .gmi: gmi.variant = .gmi
+        case .gmiLogit: gmi.variant = .gmiLogit
+        case .gmiAug: gmi.variant = .gmiAug
+        case .lomma: gmi.variant = .lomma
         }
+        let prior = try gan.map { file in
+            let prior = GenerativePrior(imageSize: config.size, width: config.width, seed: config.seed)
+            try prior.networks.loadState(from: URL(fileURLWithPath: file))
+            return prior
+        }
+        var trained: [Sequential] = []
+        if let students {
+            trained = ModelAugmentation.untrainedStudents(imageSize: config.size, classes: config.privateClasses, width: config.width,
+                                                          seed: config.seed)
+            for (student, file) in zip(trained, students) { try student.loadState(from: URL(fileURLWithPath: file)) }
+        }
+        return GMIAttack(settings: gmi, prior: prior, augmented: trained)
     }
 
     func run() throws {
@@ -101,7 +136,7 @@ struct AttackCommand: ParsableCommand {
         let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
         let report = try stop.run(folder: folder) {
-            try AttackFlow.run(config, attack: makeAttack(), classes: classes, classifierFile: classifierFile,
+            try AttackFlow.run(config, attack: makeAttack(config), classes: classes, classifierFile: classifierFile,
                                evaluator: try experiment.evaluatorChoice(), folder: folder,
                                observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check)
         }

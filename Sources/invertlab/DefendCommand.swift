@@ -60,24 +60,15 @@ struct DefendCommand: ParsableCommand {
         let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
         let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet) { settings, folder in
-            try stop.run(folder: folder) {
-                let body = {
-                    try folder?.saveConfig(settings)
-                    let rows = try DefenceTable.measure(
-                        settings, classifierFile: settings.shippedClassifier, evaluator: try experiment.evaluatorChoice(),
-                        whiteBoxClasses: whiteBoxClasses, whiteBoxIterations: whiteBoxIterations,
-                        observe: { try stop.check(); try progress.show($0) },
-                        progress: { name in try? progress.show(.stage("defence: \(name)")) })
-                    let report = Report(rows: rows)
-                    if let folder {
-                        let encoder = JSONEncoder()
-                        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-                        try encoder.encode(report).write(to: folder.file("defend.json"))
-                    }
-                    return report
-                }
-                guard let folder else { return try body() }
-                return try folder.track(body)
+            try stop.runSeed(settings, folder: folder) {
+                let rows = try DefenceTable.measure(
+                    settings, classifierFile: settings.shippedClassifier, evaluator: try experiment.evaluatorChoice(),
+                    whiteBoxClasses: whiteBoxClasses, whiteBoxIterations: whiteBoxIterations,
+                    observe: { try stop.check(); try progress.show($0) },
+                    progress: { name in try? progress.show(.stage("defence: \(name)")) })
+                let report = Report(rows: rows)
+                try folder?.saveJSON(report, as: "defend.json")
+                return report
             }
         }
         let rows = DefenceSetting.standard.count

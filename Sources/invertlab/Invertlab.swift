@@ -13,7 +13,7 @@ struct Invertlab: ParsableCommand {
             pipeline without a terminal user interface.
             """,
         version: "invertlab 0.1\n" + BLASKernels.report(),
-        subcommands: [WorkbenchCommand.self, TourCommand.self, RunCommand.self, SweepCommand.self, AttackCommand.self, DatasetCommand.self, InferCommand.self, InitCommand.self, ScoreCommand.self, DefendCommand.self, PrivacyBudgetCommand.self, BenchCommand.self],
+        subcommands: [WorkbenchCommand.self, TourCommand.self, RunCommand.self, SweepCommand.self, AttackCommand.self, CompareCommand.self, DatasetCommand.self, InferCommand.self, InitCommand.self, ScoreCommand.self, DefendCommand.self, PrivacyBudgetCommand.self, BenchCommand.self],
         defaultSubcommand: WorkbenchCommand.self
     )
 

@@ -35,6 +35,18 @@ final class SignalStop: @unchecked Sendable {
         if let interruption = lock.withLock({ received }) { throw interruption }
     }
 
+    /// Runs `body` for one seed's run: `settings` saved in `folder` first, the folder's state tracked (running,
+    /// then finished, failed or interrupted), a signal honoured as `run` does.
+    func runSeed<Result>(_ settings: ExperimentConfig, folder: RunFolder?, _ body: () throws -> Result) throws -> Result {
+        try run(folder: folder) {
+            guard let folder else { return try body() }
+            return try folder.track {
+                try folder.saveConfig(settings)
+                return try body()
+            }
+        }
+    }
+
     /// Runs `body`; an interruption is reported in one line naming `folder`, and the process exits 128 + signal.
     func run<Result>(folder: RunFolder?, _ body: () throws -> Result) throws -> Result {
         do { return try body() } catch let interruption as RunInterruption {

@@ -130,6 +130,62 @@ final class AttackCommandTests: XCTestCase {
         XCTAssert(refused.output.contains("--restarts must be between 1 and 100, not 0"), refused.output)
     }
 
+    /// LOMMA trains a GAN and three students and leaves them in its run folder; GMI with model augmentation reuses
+    /// them instead of training its own.
+    func testLOMMALeavesItsModelsForTheNextAttackToReuse() throws {
+        let out = folder.appendingPathComponent("lomma").path
+        let lomma = try runInvertlab(["attack"] + tiny + ["--method", "lomma", "--classes", "0,2", "--iterations", "10", "--restarts", "2",
+                                                         "--gan-epochs", "1", "--distil-epochs", "1", "--out", out, "--json"])
+        XCTAssertEqual(lomma.status, 0, lomma.output)
+        XCTAssert(lomma.output.contains("distilling 3 classifiers"), lomma.output)
+        let models = ["gan.safetensors", "student-1.safetensors", "student-2.safetensors", "student-3.safetensors"]
+        for name in models { XCTAssert(FileManager.default.fileExists(atPath: "\(out)/\(name)"), "missing \(name)") }
+        let reuse = ["--gan", "\(out)/gan.safetensors", "--students", models.dropFirst().map { "\(out)/\($0)" }.joined(separator: ",")]
+        let again = try runInvertlab(["attack"] + tiny + ["--method", "gmi-aug", "--classes", "1", "--iterations", "5", "--restarts", "1",
+                                                         "--json"] + reuse)
+        XCTAssertEqual(again.status, 0, again.output)
+        XCTAssertFalse(again.output.contains("training the GAN prior") || again.output.contains("distilling"), again.output)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(again.output[try XCTUnwrap(again.output.range(of: "{\"classes\"", options: .backwards)).lowerBound...].utf8)) as? [String: Any])
+        XCTAssertEqual(json["method"] as? String, "gmi-aug")
+        for (arguments, message) in [(["--method", "fredrikson", "--gan", "\(out)/gan.safetensors"], "--gan is for gmi and its variants"),
+                                     (["--method", "gmi", "--students", "a,b,c"], "--students is for gmi-aug and lomma, not gmi"),
+                                     (["--method", "lomma", "--students", "\(out)/gan.safetensors"], "--students takes 3 files"),
+                                     (["--method", "lomma", "--gan", "\(out)/student-1.safetensors"], "student-1.safetensors")] {
+            let refused = try runInvertlab(["attack"] + tiny + arguments + ["--iterations", "1", "--quiet"])
+            XCTAssertNotEqual(refused.status, 0, arguments.joined(separator: " "))
+            XCTAssert(refused.output.contains(message), refused.output)
+        }
+    }
+
+    /// compare: one row per asked attack in the table's order (whatever the order asked), graded on the same
+    /// identities, with the picture and the summary written; unknown attack names are refused with the list.
+    func testCompareGradesEveryAskedAttackOnTheSameIdentities() throws {
+        let out = folder.appendingPathComponent("compare").path
+        let result = try runInvertlab(["compare"] + tiny + ["--attacks", "baseline-mean,gmi-logit,aligned,gmi", "--classes", "0-2",
+                                                            "--iterations", "5", "--restarts", "1", "--gan-epochs", "1",
+                                                            "--out", out, "--json", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/summary.json"))) as? [String: Any])
+        XCTAssertNotNil(summary["mean"], "\(summary.keys)")
+        let seed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/seed-2019/compare.json"))) as? [String: Any])
+        XCTAssertEqual(seed["classes"] as? [Int], [0, 1, 2])
+        XCTAssertEqual(seed["release"] as? String, "1")
+        let rows = try XCTUnwrap(seed["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["attack"] as? String }, ["aligned", "gmi", "gmi-logit", "baseline-mean"])
+        XCTAssertEqual(rows.map { $0["needs"] as? String }, ["released vectors, public data", "gradients, public data",
+                                                             "gradients, public data", "public data"])
+        for row in rows {
+            for key in ["attack_acc_top1", "attack_acc_top5"] { XCTAssert((0...1).contains(row[key] as? Double ?? -1), "\(row)") }
+            XCTAssertGreaterThan(row["mse"] as? Double ?? 0, 0, "\(row)")
+        }
+        // gmi-logit reuses gmi's GAN and counts its training time.
+        XCTAssertGreaterThanOrEqual(rows[2]["seconds"] as? Double ?? 0, 0.5 * (rows[1]["seconds"] as? Double ?? .infinity), "\(rows)")
+        XCTAssert(FileManager.default.fileExists(atPath: "\(out)/seed-2019/compare.png"))
+        let refused = try runInvertlab(["compare"] + tiny + ["--attacks", "gmi,kedmi", "--quiet"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssert(refused.output.contains("'kedmi': not an attack; the attacks are all or aligned, unaligned"), refused.output)
+    }
+
     func testNegativeCountsAreRefusedNotTrapped() throws {
         for (arguments, expected) in [(["sweep", "--victims=-3"], "--victims must be at least 1, not -3"),
                                       (["sweep", "--truncation", "1,-2"], "--truncation '-2': top-k needs k ≥ 1"),

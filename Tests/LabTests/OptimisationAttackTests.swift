@@ -38,31 +38,38 @@ final class OptimisationAttackTests: XCTestCase {
         XCTAssertNotNil(grade.accuracyTop1)
     }
 
-    /// The latent gradient of GMI's objective, −D(G(z)) + λ·CE(T(G(z)), y), through all three networks in
-    /// evaluation mode, against central differences.
-    func testGMIObjectiveGradientMatchesFiniteDifferences() throws {
+    /// The latent gradient of the objective of GMI and of LOMMA's variants, −D(G(z)) + λ·L_id with L_id GMI's
+    /// cross-entropy or the logit loss (with its feature term), over the target alone or with three students,
+    /// through every network in evaluation mode, against central differences.
+    func testGMIObjectiveGradientMatchesFiniteDifferencesInEveryVariant() throws {
         var rng = RandomGenerator(seed: 41)
         let prior = GenerativePrior(imageSize: 32, width: 2, seed: 42)
         let target = PaperModels.classifier(imageSize: 32, classes: 3, width: 2, rng: &rng)
-        var settings = GMIAttack.Settings()
-        settings.identityWeight = 2
-        let attack = GMIAttack(settings: settings, prior: prior)
         let latent = GenerativePrior.sampleLatent(2, rng: &rng)
         let labels = [0, 2]
-        let analytic = Tensor()
-        _ = try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: analytic)
-        let analyticValues = analytic.values
-        let scratch = Tensor()
-        for index in stride(from: 0, to: latent.count, by: 13) {
-            let original = latent[index]
-            latent[index] = original + 1e-2
-            let above = try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: scratch).losses
-            latent[index] = original - 1e-2
-            let below = try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: scratch).losses
-            latent[index] = original
-            let row = index / GenerativePrior.latentSize
-            let numeric = (above[row] - below[row]) / 2e-2
-            XCTAssertEqual(numeric, analyticValues[index], accuracy: 2e-2 * max(1, abs(numeric)), "z[\(index)]")
+        for variant in GMIAttack.Variant.allCases {
+            var settings = GMIAttack.Settings()
+            settings.variant = variant
+            settings.identityWeight = 2
+            settings.featureWeight = 0.5
+            let students = variant.augmentsModels ? ModelAugmentation.untrainedStudents(imageSize: 32, classes: 3, width: 2, seed: 43) : []
+            let attack = GMIAttack(settings: settings, prior: prior, augmented: students)
+            attack.featureMean = (0..<15).map { Float($0 % 4) * 0.1 }
+            let analytic = Tensor()
+            _ = try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: analytic)
+            let analyticValues = analytic.values
+            let scratch = Tensor()
+            for index in stride(from: 0, to: latent.count, by: 17) {
+                let original = latent[index]
+                latent[index] = original + 1e-2
+                let above = try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: scratch).losses
+                latent[index] = original - 1e-2
+                let below = try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: scratch).losses
+                latent[index] = original
+                let row = index / GenerativePrior.latentSize
+                let numeric = (above[row] - below[row]) / 2e-2
+                XCTAssertEqual(numeric, analyticValues[index], accuracy: 2e-2 * max(1, abs(numeric)), "\(variant): z[\(index)]")
+            }
         }
     }
 
@@ -97,6 +104,44 @@ final class OptimisationAttackTests: XCTestCase {
         XCTAssertEqual(searchLosses.values.count, 10)
         XCTAssertLessThan(try XCTUnwrap(searchLosses.values.last), try XCTUnwrap(searchLosses.values.first) - 0.5,
                           "\(searchLosses.values)")
+        XCTAssertGreaterThan(try XCTUnwrap(attack.confidence[0]), min(before[0], before[1]), "\(before)")
+        XCTAssertGreaterThan(try XCTUnwrap(attack.confidence[3]), min(before[2], before[3]), "\(before)")
+    }
+
+    /// LOMMA end to end on the tiny preset: three students distil (their loss falls), the target's mean features
+    /// are taken, and the latent search keeps at least the target's confidence of the random starts.
+    func testLOMMADistilsItsStudentsAndSearchesWithTheLogitLoss() throws {
+        var config = tinyConfig()
+        config.width = 8
+        config.epochsClassifier = 10
+        final class Losses { var byEpoch: [Int: [Float]] = [:] }
+        let distillation = Losses()
+        var settings = GMIAttack.Settings()
+        settings.variant = .lomma
+        settings.iterations = 60
+        settings.restarts = 2
+        settings.priorEpochs = 2
+        settings.augmentationEpochs = 4
+        let lab = try Experiment(config, observe: { event in
+            if case .step(.attack, let epoch, 12, _, _, let loss) = event { distillation.byEpoch[epoch, default: []].append(loss) }
+        })
+        try lab.trainClassifier()
+        let attack = GMIAttack(settings: settings)
+        XCTAssertEqual(attack.method, "lomma")
+        let context = try lab.whiteBoxContext(auxiliary: .kind(.generic))
+        try attack.prepare(context)
+        XCTAssertEqual(attack.augmented.count, 3)
+        XCTAssertEqual(attack.featureMean?.count, 30, "the target's hidden layer: 5 x 6 classes")
+        let mean = { (values: [Float]) in values.reduce(0, +) / Float(max(values.count, 1)) }
+        for student in 0..<3 {
+            let first = mean(distillation.byEpoch[student * 4 + 1] ?? []), last = mean(distillation.byEpoch[student * 4 + 4] ?? [])
+            XCTAssertLessThan(last, first, "student \(student + 1)'s distillation loss")
+        }
+        var rng = RandomGenerator(seed: 7)
+        let before = try attack.objective(GenerativePrior.sampleLatent(4, rng: &rng), labels: [0, 0, 3, 3],
+                                          target: lab.classifier.model, prior: try XCTUnwrap(attack.prior), latentGradient: Tensor()).confidences
+        let images = try attack.reconstruct(classes: [0, 3], context: context)
+        XCTAssertEqual(images.shape, [2, 1, 32, 32])
         XCTAssertGreaterThan(try XCTUnwrap(attack.confidence[0]), min(before[0], before[1]), "\(before)")
         XCTAssertGreaterThan(try XCTUnwrap(attack.confidence[3]), min(before[2], before[3]), "\(before)")
     }

@@ -198,6 +198,19 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(critic(three, target: 1), 0.883197, accuracy: 1e-5)
         XCTAssertEqual(critic(three, target: 0), 1.383197, accuracy: 1e-5)
 
+        let distillation = DistillationLoss()
+        let studentLogits = randomTensor([3, 4], seed: 22, scale: 2)
+        let teacher = Tensor(shape: [3, 4], values: [0.1, 0.2, 0.3, 0.4, 0, 0.5, 0.5, 0, 0.25, 0.25, 0.25, 0.25])
+        _ = try distillation(studentLogits, teacher: teacher)
+        let distillationGradient = distillation.gradient.clone()
+        try checkScalarGradient(at: studentLogits, analytic: distillationGradient) { try distillation(studentLogits, teacher: teacher) }
+        // PyTorch's kl_div(log_softmax(s), p, reduction="sum") / 2 for these two rows (a zero probability included).
+        let twoRows = Tensor(shape: [2, 3], values: [1, 2, 0, 0.5, -1, 2])
+        let twoTeachers = Tensor(shape: [2, 3], values: [0.2, 0.7, 0.1, 0, 0.4, 0.6])
+        XCTAssertEqual(try distillation(twoRows, teacher: twoTeachers), 0.387044, accuracy: 1e-5)
+        XCTAssertEqual(try distillation(twoRows, teacher: Tensor(shape: [2, 3], values: try Softmax(logarithmic: false).forward(twoRows, mode: .evaluation).values)), 0, accuracy: 1e-6,
+                       "a student that matches its teacher has nothing to learn")
+
         let prediction = randomTensor([2, 3, 2], seed: 19)
         let target = randomTensor([2, 3, 2], seed: 20)
         let mse = MSELoss()

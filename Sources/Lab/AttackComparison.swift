@@ -1,0 +1,102 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+/// One attack's row of the comparison, for one seed.
+public struct ComparisonRow: Codable, Sendable {
+    public let attack: String
+    public let needs: String
+    /// The evaluation classifier's accuracy at naming each identity from its reconstruction.
+    public let accuracyTop1: Double
+    public let accuracyTop5: Double
+    /// Distance in the evaluator's feature space from each reconstruction to its identity's nearest private image.
+    public let knnDistance: Double?
+    /// Per-pixel MSE against each identity's private training image nearest the reconstruction.
+    public let mse: Double
+    /// The attack's own time: training what it needs (a shared GAN or students counted in every row that uses them)
+    /// and reconstructing; not the target's training or the grading.
+    public let seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case attack, needs, accuracyTop1 = "attack_acc_top1", accuracyTop5 = "attack_acc_top5", knnDistance = "knn_dist", mse, seconds
+    }
+}
+
+/// The `compare` flow: every attack against one target on the same identities, graded alike. Class-level attacks
+/// make one image per identity; the training-based attacks and the baselines reconstruct one victim per identity
+/// (its first private training image, released under the victims' policy). Every image is graded against its
+/// identity as class-level attacks are: evaluator accuracy, KNN distance, MSE to the nearest private image.
+public enum AttackComparison {
+    /// What one seed's comparison found: the rows, and the images behind them (`victims` first, then one tensor per
+    /// row), for a picture.
+    public struct Outcome {
+        public let rows: [ComparisonRow]
+        public let victims: ImageSet
+        public let reconstructions: [Tensor]
+    }
+
+    /// Measures `attacks` on `config`'s target (`classifierFile`, else trained) for `classes`. `fredrikson` and `gmi`
+    /// set the optimisation attacks (the variant is each row's); `prior` and `students` are used instead of training
+    /// them when given, otherwise the first GMI row trains them and the later ones reuse them.
+    public static func measure(_ config: ExperimentConfig, attacks: [ComparedAttack], classes: [Int], classifierFile: URL?,
+                               evaluator: EvaluatorChoice = .automatic, fredrikson: FredriksonAttack.Settings,
+                               gmi: GMIAttack.Settings, prior: GenerativePrior? = nil, students: [Sequential] = [],
+                               observe: @escaping (LabEvent) throws -> Void, checkpoint: @escaping () throws -> Void = {},
+                               progress: (ComparedAttack) -> Void = { _ in }) throws -> Outcome {
+        let lab = try Experiment(config, classifierFile: classifierFile, evaluator: evaluator, observe: observe)
+        lab.checkpoint = checkpoint
+        if let wrong = classes.first(where: { !(0..<config.privateClasses).contains($0) }) {
+            throw ConfigurationError("--classes: \(wrong) is not a private class (0 to \(config.privateClasses - 1))")
+        }
+        if classifierFile == nil { try lab.trainClassifier() }
+        let train = lab.split.classifierTrain
+        let groups = train.indicesByClass()
+        let victimIndices = classes.map { groups[$0][0] }
+        let release = config.attack.victimRelease
+        var shared = (prior: prior, priorSeconds: 0.0, students: students, studentSeconds: 0.0)
+        var rows: [ComparisonRow] = [], reconstructions: [Tensor] = []
+        for attack in attacks {
+            progress(attack)
+            let started = Date()
+            var reused = 0.0
+            let images: Tensor
+            switch attack {
+            case .trainingBased(let aligned):
+                let settings = AttackSettings(auxiliary: config.attack.auxiliary, victimRelease: release,
+                                              trainingRelease: aligned ? .likeVictims : .fixed(.full))
+                let inversion = try lab.inversion(for: settings)
+                images = try inversion.reconstruct(victims: train, indices: victimIndices, release: release,
+                                                   context: try lab.context(auxiliary: config.attack.auxiliary))
+            case .fredrikson:
+                let optimiser = FredriksonAttack(settings: fredrikson)
+                let context = try lab.whiteBoxContext(auxiliary: config.attack.auxiliary)
+                try optimiser.prepare(context)
+                images = try optimiser.reconstruct(classes: classes, context: context)
+            case .gmi(let variant):
+                var settings = gmi
+                settings.variant = variant
+                let given = variant.augmentsModels ? shared.students : []
+                reused = (shared.prior == nil ? 0 : shared.priorSeconds) + (given.isEmpty ? 0 : shared.studentSeconds)
+                let optimiser = GMIAttack(settings: settings, prior: shared.prior, augmented: given)
+                let context = try lab.whiteBoxContext(auxiliary: config.attack.auxiliary)
+                try optimiser.prepare(context)
+                images = try optimiser.reconstruct(classes: classes, context: context)
+                if shared.prior == nil { shared.prior = optimiser.prior; shared.priorSeconds = optimiser.trainingSeconds.prior }
+                if given.isEmpty && variant.augmentsModels {
+                    shared.students = optimiser.augmented
+                    shared.studentSeconds = optimiser.trainingSeconds.students
+                }
+            case .baseline(let baseline):
+                images = try lab.baselineImages(baseline, victims: train, indices: victimIndices, policy: release,
+                                                auxiliary: config.attack.auxiliary)
+            }
+            let seconds = Date().timeIntervalSince(started) + reused
+            let grade = try lab.gradeClasses(images, classes: classes)
+            rows.append(ComparisonRow(attack: attack.name, needs: attack.needs, accuracyTop1: grade.accuracyTop1 ?? 0,
+                                      accuracyTop5: grade.accuracyTop5 ?? 0, knnDistance: grade.knnDistance,
+                                      mse: grade.pixels.mse, seconds: seconds))
+            reconstructions.append(images)
+        }
+        return Outcome(rows: rows, victims: train.subset(victimIndices), reconstructions: reconstructions)
+    }
+}
