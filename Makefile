@@ -10,7 +10,7 @@ PYTHON ?= python3
 # The original ORL faces (make orl-data, make reproduce).
 ORL ?= ../shared/datasets/orl_faces
 
-.PHONY: deps build run test bench bench-compare bench-paired fixtures interop data reproduce models evaluators orl-data fuzz sanitize clean
+.PHONY: deps build run test bench bench-compare bench-paired fixtures interop data reproduce models evaluators attack-models orl-data fuzz sanitize clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -82,6 +82,21 @@ evaluators: build
 		$(RELEASE_BINARY) run --preset $$preset --classifier Assets/models/$$preset-classifier.safetensors --epochs-inversion 0 \
 			--evaluator new --quiet --overwrite --out .build/$$preset-evaluator && \
 		cp .build/$$preset-evaluator/evaluator.safetensors Assets/models/$$preset-evaluator.safetensors || exit 1; \
+	done
+
+# GMI's GAN and LOMMA's students that ship beside a preset's target (an optimisation attack on it starts at once):
+# trained by invertlab attack on the shipped target with the preset's settings and seed (the old files are removed
+# first, or the attack would reuse them).
+ATTACK_MODEL_PRESETS := classroom-faces
+attack-models: build
+	for preset in $(ATTACK_MODEL_PRESETS); do \
+		rm -f Assets/models/$$preset-gan.safetensors Assets/models/$$preset-student-?.safetensors && \
+		$(RELEASE_BINARY) attack --preset $$preset --method lomma --classes 0 --iterations 1 --restarts 1 --quiet --overwrite \
+			--out .build/$$preset-attack-models && \
+		cp .build/$$preset-attack-models/gan.safetensors Assets/models/$$preset-gan.safetensors && \
+		for student in 1 2 3; do \
+			cp .build/$$preset-attack-models/student-$$student.safetensors Assets/models/$$preset-student-$$student.safetensors || exit 1; \
+		done || exit 1; \
 	done
 
 # The ORL faces in the compact form they ship in (Assets/datasets/orl-faces): the 64 px images invertlab makes of the

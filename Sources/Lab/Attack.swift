@@ -85,6 +85,8 @@ public protocol ClassAttack: Attack {
     var method: String { get }
     /// The target's confidence in each class for that class's reconstruction (before any post-processing).
     var confidence: [Int: Float] { get }
+    /// Told of the attack's progress while it reconstructs, when set.
+    var watch: AttackWatch? { get set }
     /// The models the attack trained while preparing, by the file name a run folder keeps them under, so that a later
     /// attack can reuse them.
     var trainedModels: [(file: String, network: Sequential)] { get }

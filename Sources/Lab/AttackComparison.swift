@@ -33,6 +33,11 @@ public enum AttackComparison {
         public let rows: [ComparisonRow]
         public let victims: ImageSet
         public let reconstructions: [Tensor]
+        /// The GAN and the students the GMI rows used, and how long training them took here (zero when given).
+        public let prior: GenerativePrior?
+        public let students: [Sequential]
+        public let priorSeconds: Double
+        public let studentSeconds: Double
     }
 
     /// Measures `attacks` on `config`'s target (`classifierFile`, else trained) for `classes`. `fredrikson` and `gmi`
@@ -67,24 +72,20 @@ public enum AttackComparison {
                 let inversion = try lab.inversion(for: settings)
                 images = try inversion.reconstruct(victims: train, indices: victimIndices, release: release,
                                                    context: try lab.context(auxiliary: config.attack.auxiliary))
-            case .fredrikson:
-                let optimiser = FredriksonAttack(settings: fredrikson)
+            case .fredrikson, .gmi:
+                let augments = if case .gmi(let variant) = attack { variant.augmentsModels } else { false }
+                let given = augments ? shared.students : []
+                reused = (shared.prior == nil || attack == .fredrikson ? 0 : shared.priorSeconds) + (given.isEmpty ? 0 : shared.studentSeconds)
+                let optimiser = attack.makeOptimisationAttack(fredrikson: fredrikson, gmi: gmi, prior: shared.prior, students: given)!
                 let context = try lab.whiteBoxContext(auxiliary: config.attack.auxiliary)
                 try optimiser.prepare(context)
                 images = try optimiser.reconstruct(classes: classes, context: context)
-            case .gmi(let variant):
-                var settings = gmi
-                settings.variant = variant
-                let given = variant.augmentsModels ? shared.students : []
-                reused = (shared.prior == nil ? 0 : shared.priorSeconds) + (given.isEmpty ? 0 : shared.studentSeconds)
-                let optimiser = GMIAttack(settings: settings, prior: shared.prior, augmented: given)
-                let context = try lab.whiteBoxContext(auxiliary: config.attack.auxiliary)
-                try optimiser.prepare(context)
-                images = try optimiser.reconstruct(classes: classes, context: context)
-                if shared.prior == nil { shared.prior = optimiser.prior; shared.priorSeconds = optimiser.trainingSeconds.prior }
-                if given.isEmpty && variant.augmentsModels {
-                    shared.students = optimiser.augmented
-                    shared.studentSeconds = optimiser.trainingSeconds.students
+                if let trained = optimiser as? GMIAttack {
+                    if shared.prior == nil { shared.prior = trained.prior; shared.priorSeconds = trained.trainingSeconds.prior }
+                    if given.isEmpty && augments {
+                        shared.students = trained.augmented
+                        shared.studentSeconds = trained.trainingSeconds.students
+                    }
                 }
             case .baseline(let baseline):
                 images = try lab.baselineImages(baseline, victims: train, indices: victimIndices, policy: release,
@@ -97,6 +98,7 @@ public enum AttackComparison {
                                       mse: grade.pixels.mse, seconds: seconds))
             reconstructions.append(images)
         }
-        return Outcome(rows: rows, victims: train.subset(victimIndices), reconstructions: reconstructions)
+        return Outcome(rows: rows, victims: train.subset(victimIndices), reconstructions: reconstructions, prior: shared.prior,
+                       students: shared.students, priorSeconds: shared.priorSeconds, studentSeconds: shared.studentSeconds)
     }
 }

@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// An attack `invertlab compare` measures on the same target and the same identities.
 public enum ComparedAttack: Hashable, Sendable {
     /// The paper's training-based inversion: its decoder trained on vectors released like the victims' (aligned)
@@ -13,6 +15,23 @@ public enum ComparedAttack: Hashable, Sendable {
     /// Every attack, in the table's order: black-box training-based, white-box optimisation, baselines.
     public static let all: [ComparedAttack] = [.trainingBased(aligned: true), .trainingBased(aligned: false), .fredrikson]
         + GMIAttack.Variant.allCases.map { .gmi($0) } + Baseline.allCases.map { .baseline($0) }
+
+    /// The white-box optimisation attacks, in the table's order.
+    public static let optimisation: [ComparedAttack] = all.filter { $0.needs.hasPrefix("gradients") }
+
+    /// A fresh optimisation attack for this row with `fredrikson`'s or `gmi`'s settings (the variant the row's),
+    /// given the GAN and, for the augmented variants, the students when already trained; nil for the other rows.
+    public func makeOptimisationAttack(fredrikson: FredriksonAttack.Settings, gmi: GMIAttack.Settings,
+                                       prior: GenerativePrior?, students: [Sequential]) -> (any ClassAttack)? {
+        switch self {
+        case .fredrikson: return FredriksonAttack(settings: fredrikson)
+        case .gmi(let variant):
+            var settings = gmi
+            settings.variant = variant
+            return GMIAttack(settings: settings, prior: prior, augmented: variant.augmentsModels ? students : [])
+        case .trainingBased, .baseline: return nil
+        }
+    }
 
     /// The name in tables and in `--attacks`.
     public var name: String {

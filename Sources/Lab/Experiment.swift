@@ -8,6 +8,8 @@ import TensorFiles
 /// victims (the classifier's train and test images).
 public final class Experiment {
     public let config: ExperimentConfig
+    /// The trained target loaded instead of training one, if any.
+    public let classifierFile: URL?
     public let split: PaperSplit
     public let classifier: ClassifierTrainer
     public let api: ReleaseAPI
@@ -45,6 +47,7 @@ public final class Experiment {
                 observe: @escaping (LabEvent) throws -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
+        self.classifierFile = classifierFile
         evaluatorChoice = evaluator
         self.runFolder = runFolder
         self.observe = observe

@@ -41,6 +41,7 @@ public final class FredriksonAttack: ClassAttack {
 
     public var name: String { "Fredrikson et al. (white-box gradient descent on the image)" }
     public var method: String { "fredrikson" }
+    public var watch: AttackWatch?
     /// Fredrikson's attack trains nothing.
     public var trainedModels: [(file: String, network: Sequential)] { [] }
 
@@ -104,7 +105,12 @@ public final class FredriksonAttack: ClassAttack {
                 try context.observe(.step(model: .attack, epoch: 1, epochs: 1, step: iteration, steps: settings.iterations,
                                           loss: totalCost / Float(classes.count)))
             }
-            guard active.contains(true), iteration < settings.iterations else { break }
+            let finishing = !active.contains(true) || iteration >= settings.iterations
+            if let watch, iteration % max(watch.interval, 1) == 0 || finishing {
+                try watch.see(AttackSnapshot(iteration: iteration, iterations: settings.iterations, images: images.clone(), priorLoss: nil,
+                                             identityLoss: totalCost / Float(classes.count)))
+            }
+            guard !finishing else { break }
             let gradient = model.backward(outputGradient, needsInputGradient: true)
             for row in 0..<classes.count where active[row] {
                 for pixel in 0..<pixels {

@@ -51,6 +51,7 @@ public final class GMIAttack: ClassAttack {
     var featureMean: [Float]?
     private var made: [Int: [Float]] = [:]
     public private(set) var confidence: [Int: Float] = [:]
+    public var watch: AttackWatch?
     /// How long `prepare` spent training the GAN and distilling the students (zero for what it was given).
     public private(set) var trainingSeconds: (prior: Double, students: Double) = (0, 0)
 
@@ -160,10 +161,11 @@ public final class GMIAttack: ClassAttack {
     /// target's confidence in its class, with the loss's gradient with respect to the latent written to
     /// `latentGradient`. Every network runs in evaluation mode, so rows do not interact.
     func objective(_ latent: Tensor, labels: [Int], target: Sequential, prior: GenerativePrior,
-                   latentGradient: Tensor) throws -> (losses: [Float], confidences: [Float]) {
+                   latentGradient: Tensor) throws -> (losses: [Float], priorLosses: [Float], confidences: [Float]) {
         let images = try prior.generator.forward(latent, mode: .evaluation)
         let realism = try prior.discriminator.forward(images, mode: .evaluation)
-        var losses = (0..<labels.count).map { -realism[$0] }
+        let priorLosses = (0..<labels.count).map { -realism[$0] }
+        var losses = priorLosses
         let (body, head) = target.splitBeforeLastLayer
         let features = try body.forward(images, mode: .evaluation)
         let logits = try head.forward(features, mode: .evaluation)
@@ -202,7 +204,7 @@ public final class GMIAttack: ClassAttack {
         let fromDiscriminator = prior.discriminator.backward(realismGradient, needsInputGradient: true)
         for index in 0..<imageGradient.count { imageGradient[index] += fromDiscriminator[index] }
         latentGradient.copy(from: prior.generator.backward(imageGradient, needsInputGradient: true))
-        return (losses, confidences)
+        return (losses, priorLosses, confidences)
     }
 
     /// Adds `weight` x the identity loss of each row of `logits` at its label to `losses` (GMI's cross-entropy or the
@@ -235,27 +237,46 @@ public final class GMIAttack: ClassAttack {
         let latent = Parameter(GenerativePrior.sampleLatent(labels.count, rng: &rng))
         let optimizer = SGD(parameters: [latent], learningRate: settings.learningRate, momentum: settings.momentum, nesterov: true)
         try context.observe(.stage("\(method): latent search for \(classes.count) classes x \(restarts) starts, \(settings.iterations) iterations"))
+        let pixels = prior.imageSize * prior.imageSize
+        // Each class's start the target is most confident in, and its image.
+        func best(_ confidences: [Float]) throws -> (rows: [Int], images: Tensor) {
+            let rows = classes.indices.map { position in
+                (position * restarts..<(position + 1) * restarts).max { confidences[$0] < confidences[$1] }!
+            }
+            let all = try prior.generator.forward(latent.value, mode: .evaluation)
+            let chosen = Tensor(zeros: [classes.count, 1, prior.imageSize, prior.imageSize])
+            for (position, row) in rows.enumerated() {
+                (chosen.pointer + position * pixels).update(from: all.pointer + row * pixels, count: pixels)
+            }
+            return (rows, chosen)
+        }
+        let mean = { (values: [Float]) in values.reduce(0, +) / Float(values.count) }
         for iteration in 1...max(settings.iterations, 1) {
             try context.checkpoint()
-            let losses = try objective(latent.value, labels: labels, target: target, prior: prior,
-                                       latentGradient: latent.gradient).losses
+            let (losses, priorLosses, reached) = try objective(latent.value, labels: labels, target: target, prior: prior,
+                                                               latentGradient: latent.gradient)
             if iteration % 10 == 0 {
                 try context.observe(.step(model: .attack, epoch: 1, epochs: 1, step: iteration, steps: settings.iterations,
-                                          loss: losses.reduce(0, +) / Float(losses.count)))
+                                          loss: mean(losses)))
+            }
+            if let watch, iteration % max(watch.interval, 1) == 0 {
+                try watch.see(AttackSnapshot(iteration: iteration, iterations: settings.iterations, images: try best(reached).images,
+                                             priorLoss: mean(priorLosses), identityLoss: mean(losses) - mean(priorLosses)))
             }
             optimizer.step()
             for index in 0..<latent.value.count { latent.value[index] = min(max(latent.value[index], -1), 1) }
         }
         // The confidences of the final latents, after the last step.
-        let confidences = try objective(latent.value, labels: labels, target: target, prior: prior,
-                                        latentGradient: Tensor(zeros: latent.value.shape)).confidences
-        let images = try prior.generator.forward(latent.value, mode: .evaluation)
-        let pixels = prior.imageSize * prior.imageSize
+        let (losses, priorLosses, confidences) = try objective(latent.value, labels: labels, target: target, prior: prior,
+                                                               latentGradient: Tensor(zeros: latent.value.shape))
+        let (rows, images) = try best(confidences)
         for (position, label) in classes.enumerated() {
-            let rows = position * restarts..<(position + 1) * restarts
-            let best = rows.max { confidences[$0] < confidences[$1] }!
-            made[label] = Array(UnsafeBufferPointer(start: images.pointer + best * pixels, count: pixels))
-            confidence[label] = confidences[best]
+            made[label] = Array(images.sample(position))
+            confidence[label] = confidences[rows[position]]
+        }
+        if let watch {
+            try watch.see(AttackSnapshot(iteration: settings.iterations, iterations: settings.iterations, images: images,
+                                         priorLoss: mean(priorLosses), identityLoss: mean(losses) - mean(priorLosses)))
         }
     }
 }

@@ -1,5 +1,7 @@
 import Datasets
+import Foundation
 import NeuralNet
+import TensorFiles
 
 /// GMI's prior (Zhang et al., CVPR 2020): a GAN trained on the attacker's public (auxiliary) images, so that an
 /// optimisation attack searches the generator's latent space, where images look like faces, instead of pixel space.
@@ -65,5 +67,14 @@ public final class GenerativePrior {
             }
             try observe(number + 1, realLoss + fakeLoss, generatorLoss)
         }
+    }
+}
+
+extension GenerativePrior {
+    /// A prior for `config`'s image size and width with the weights of `file` (written from `networks`).
+    public static func load(from file: URL, for config: ExperimentConfig) throws -> GenerativePrior {
+        let prior = GenerativePrior(imageSize: config.size, width: config.width, seed: config.seed)
+        try prior.networks.loadState(from: file)
+        return prior
     }
 }

@@ -30,6 +30,11 @@ public final class LabSession: @unchecked Sendable {
     /// Counts sweeps asked for: a sweep whose number is no longer the latest stops and delivers nothing more.
     private var sweepNumber = 0
     private var classes: ClassImages?
+    /// The white-box runs so far (under the lock).
+    var whiteBox: WhiteBoxRuns?
+    /// GMI's GAN and LOMMA's students once trained or loaded, shared by the session's white-box runs (session thread
+    /// only).
+    var attackerModels: (prior: GenerativePrior?, students: [Sequential]) = (nil, [])
     private var loadedClassifier: (train: Double, test: Double)?
     /// The inversion model the victims were last rendered with, and the release they were rendered under (used
     /// only on the session thread).
@@ -100,6 +105,9 @@ public final class LabSession: @unchecked Sendable {
 
     /// The latest class inference, once asked for and computed.
     public var currentClassImages: ClassImages? { locked { classes } }
+
+    /// The white-box attacks run so far, the one running included.
+    public var currentWhiteBox: WhiteBoxRuns? { locked { whiteBox } }
 
     /// A loaded classifier's accuracy on the private train and test split, once measured.
     public var loadedClassifierAccuracy: (train: Double, test: Double)? { locked { loadedClassifier } }
@@ -286,7 +294,7 @@ public final class LabSession: @unchecked Sendable {
     }
 
     /// Throws once a cancel was asked for: the experiment calls it between any two batches.
-    private func stopIfCancelled() throws {
+    func stopIfCancelled() throws {
         if locked({ cancelRequested }) { throw CancellationError() }
     }
 
@@ -358,7 +366,7 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
-    private func enqueue(_ command: @escaping (Experiment) throws -> Void) {
+    func enqueue(_ command: @escaping (Experiment) throws -> Void) {
         locked {
             guard !finished else { return }
             commands.append(command)
@@ -373,7 +381,7 @@ public final class LabSession: @unchecked Sendable {
         }
     }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
         condition.lock()
         defer { condition.unlock() }
         return try body()

@@ -1,5 +1,7 @@
 import Datasets
+import Foundation
 import NeuralNet
+import TensorFiles
 
 /// LOMMA's model augmentation (Nguyen et al., CVPR 2023): classifiers of other architectures (`StudentNetwork`'s
 /// three scales) distilled from the target on the attacker's public images alone, with the KL divergence to the
@@ -14,6 +16,16 @@ public enum ModelAugmentation {
     public static func untrainedStudents(imageSize: Int, classes: Int, width: Int, seed: UInt64) -> [Sequential] {
         var rng = RandomGenerator(seed: seed)
         return StudentNetwork.allCases.map { $0.make(imageSize: imageSize, classes: classes, width: width, rng: &rng) }
+    }
+
+    /// The three students for `config`'s target with the weights of `files`, in `StudentNetwork`'s order.
+    public static func loadStudents(from files: [URL], for config: ExperimentConfig) throws -> [Sequential] {
+        guard files.count == StudentNetwork.allCases.count else {
+            throw ConfigurationError("model augmentation takes \(StudentNetwork.allCases.count) students, not \(files.count)")
+        }
+        let students = untrainedStudents(imageSize: config.size, classes: config.privateClasses, width: config.width, seed: config.seed)
+        for (student, file) in zip(students, files) { try student.loadState(from: file) }
+        return students
     }
 
     /// Trains `students` to match `target`'s softmax on `set` for `epochs` passes in shuffled batches of `batch`.

@@ -26,4 +26,29 @@ extension LabSession {
         public let auxiliary: AuxiliarySource
         public let images: Tensor
     }
+
+    /// One white-box optimisation attack run in the session: its latest images of the identities, its loss curves,
+    /// and once done its grade.
+    public struct WhiteBoxRun: Sendable {
+        public let attack: ComparedAttack
+        /// The latest snapshot; nil while the attack still trains what it needs (a GAN, students).
+        public var latest: AttackSnapshot?
+        /// The mean prior and identity losses at each snapshot.
+        public var priorLoss: [Double] = []
+        public var identityLoss: [Double] = []
+        public var finished = false
+        /// The evaluator's top-1 accuracy on the final images, once graded.
+        public var accuracyTop1: Double?
+    }
+
+    /// The white-box attacks run in the session, all on the same identities (one private training image of each
+    /// shown as the truth).
+    public struct WhiteBoxRuns: Sendable {
+        public let identities: [Int]
+        public let truths: ImageSet
+        public var runs: [WhiteBoxRun] = []
+
+        /// The run of `attack`, if it was started.
+        public func run(of attack: ComparedAttack) -> WhiteBoxRun? { runs.first { $0.attack == attack } }
+    }
 }

@@ -1,9 +1,10 @@
 import Datasets
 import Foundation
+import NeuralNet
 
 /// What ships in `Assets/`: presets, data sets in compact form (`datasets/NAME`, named in presets and options by
-/// NAME) and trained target classifiers (`models/PRESET-classifier.safetensors`, made by the Makefile's targets),
-/// so that a preset opens with no download and no wait for the target to train.
+/// NAME) and trained models (`models/PRESET-ROLE.safetensors`, made by the Makefile's targets: the target classifier,
+/// the evaluator, GMI's GAN and LOMMA's students), so that a preset opens with no download and no wait for them to train.
 extension ExperimentConfig {
     /// The data sets that ship in Assets/datasets, by name.
     public static let shippedDataSets = ["orl-faces"]
@@ -57,6 +58,25 @@ extension ExperimentConfig {
 
     /// A trained evaluation classifier shipped for a preset with these evaluator settings, when the file is there.
     public var shippedEvaluator: URL? { shippedModel("evaluator") { $0.evaluatorSettings } }
+
+    /// The settings that shape what an optimisation attacker trains on its auxiliary images (GMI's GAN, LOMMA's
+    /// students): the target's, and the auxiliary set.
+    var attackerModelSettings: ExperimentConfig {
+        var settings = classifierSettings
+        settings.attack.auxiliary = attack.auxiliary
+        settings.auxiliarySize = auxiliarySize
+        return settings
+    }
+
+    /// GMI's GAN shipped for a preset with these attacker settings (`models/PRESET-gan.safetensors`), when there.
+    public var shippedPrior: URL? { shippedModel("gan") { $0.attackerModelSettings } }
+
+    /// LOMMA's three students shipped for a preset with these attacker settings (`models/PRESET-student-N.safetensors`),
+    /// when all three are there.
+    public var shippedStudents: [URL]? {
+        let files = StudentNetwork.allCases.map { shippedModel("student-\($0.rawValue + 1)") { $0.attackerModelSettings } }
+        return files.allSatisfy { $0 != nil } ? files.compactMap { $0 } : nil
+    }
 
     /// `models/PRESET-ROLE.safetensors` of the first preset whose `settings` equal these settings', when it exists.
     private func shippedModel(_ role: String, settings: (ExperimentConfig) -> ExperimentConfig) -> URL? {

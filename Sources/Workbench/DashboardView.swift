@@ -24,6 +24,7 @@ extension WorkbenchApp {
         case .victim: drawVictim(into: &buffer, at: body, colourful: colourful)
         case .sweep: drawSweep(into: &buffer, at: body, colourful: colourful)
         case .classInference: drawClassInference(into: &buffer, at: body, colourful: colourful)
+        case .whiteBox: drawWhiteBox(into: &buffer, at: body, colourful: colourful)
         case .setup: drawSetup(into: &buffer, at: body)
         case .help: drawHelp(into: &buffer, at: body)
         }
@@ -32,8 +33,10 @@ extension WorkbenchApp {
                ("?", "Help"), ("q", "Quit")]
             : view == .setup
             ? [("↑↓", "Setting"), ("←→", "Change"), ("Enter", "Type"), ("r", "Apply"), ("Esc", "Back"), ("q", "Quit")]
+            : view == .whiteBox
+            ? [("g", "Next attack"), ("←→", "Identities"), ("Space", "Pause"), ("e", "PNG"), ("Esc", "Back"), ("?", "Help"), ("q", "Quit")]
             : [("Space", "Pause"), ("k", "Trunc"), ("a", "Aux"), ("t", "Align"), ("v", "Zoom"), ("w", "Sweep"), ("c", "Class"),
-               ("o", "Setup"), ("s", "Save"), ("e", "PNG"), ("?", "Help"), ("q", "Quit")]
+               ("g", "White-box"), ("o", "Setup"), ("s", "Save"), ("e", "PNG"), ("?", "Help"), ("q", "Quit")]
         KeyBar(keys).draw(into: &buffer, y: height - 1)
         return buffer
     }
@@ -122,7 +125,7 @@ extension WorkbenchApp {
     }
 
     /// Charts one above the other, each at least three rows; those that do not fit are left out, the first kept.
-    private func drawSmallMultiples(_ charts: [BrailleChart], into buffer: inout CellBuffer, at rect: Rect) {
+    func drawSmallMultiples(_ charts: [BrailleChart], into buffer: inout CellBuffer, at rect: Rect) {
         let shown = max(1, min(charts.count, rect.height / 3))
         for (index, chart) in charts.prefix(shown).enumerated() {
             let top = rect.y + index * rect.height / shown

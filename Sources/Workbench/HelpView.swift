@@ -13,6 +13,8 @@ extension WorkbenchApp {
             "v Enter one victim large, beside its reconstruction and released vector",
             "w       truncation sweep: a column of reconstructions for each k, with its MSE and attack accuracy",
             "c       class inference view",
+            "g       white-box attacks on the first classes with the target's gradients: Fredrikson, GMI, GMI with",
+            "        LOMMA's logit loss, with its model augmentation, LOMMA; each g runs the next, drawn live",
             "o F2    setup: data, private classes, release, auxiliary set, widths, epochs, seed",
             "s       save the run folder (config, metrics, models, grids);  e  export this view as PNG",
             "? / F1  this help;  Esc  back",

@@ -8,7 +8,7 @@ import Terminal
 public final class WorkbenchApp {
     /// What the main area shows.
     enum View {
-        case dashboard, victim, sweep, classInference, setup, help
+        case dashboard, victim, sweep, classInference, whiteBox, setup, help
     }
 
     /// How the session now running was started.
@@ -22,6 +22,10 @@ public final class WorkbenchApp {
     var selectedVictim = 0
     /// The class selected in the class-inference view.
     var selectedClass = 0
+    /// The identity selected in the white-box view (a position among its identities).
+    var selectedIdentity = 0
+    /// The settings of the white-box attacks g runs: the papers' own.
+    var optimisationSettings = (fredrikson: FredriksonAttack.Settings(), gmi: GMIAttack.Settings())
     /// A line for the user beside the progress bar; it fades after `messageSeconds` unless a question waits.
     var message = "" { didSet { messageShownAt = Date() } }
     var messageShownAt = Date.distantPast

@@ -50,6 +50,8 @@ extension WorkbenchApp {
             let step = key == .right ? 1 : -1
             if view == .classInference {
                 selectedClass = max(0, min(session.config.privateClasses - 1, selectedClass + step))
+            } else if view == .whiteBox {
+                selectedIdentity = max(0, min((session.currentWhiteBox?.identities.count ?? 1) - 1, selectedIdentity + step))
             } else {
                 selectedVictim = max(0, min(session.victimCount - 1, selectedVictim + step))
             }
@@ -63,6 +65,8 @@ extension WorkbenchApp {
                 session.inferClasses()
                 message = "class inference: decoding one-hot vectors with a model trained on top-1 vectors (trained when missing)"
             }
+        case .character("g"):
+            if view == .whiteBox || session.currentWhiteBox == nil { runNextWhiteBoxAttack() } else { view = .whiteBox }
         case .character("o"), .function(2):
             form = SetupForm(settings, presetName: launch.presetName)
             previousView = view

@@ -74,7 +74,7 @@ struct AttackCommand: ParsableCommand {
     @Option(help: "Load this trained classifier (safetensors) instead of the shipped one or training one.")
     var classifier: String?
 
-    @Flag(help: "Train the target here even when a trained one ships.")
+    @Flag(help: "Train the target (and GMI's GAN and LOMMA's students) here even when trained ones ship.")
     var retrain = false
 
     @Option(help: "Write the run folder here (config.json, attack.json, reconstructions.npy, attack.png).")
@@ -99,8 +99,9 @@ struct AttackCommand: ParsableCommand {
     }
 
     /// The attack `--method` and its options ask for, with the GAN and students of `--gan` and `--students` loaded
-    /// for `config`'s image size, width and classes.
-    private func makeAttack(_ config: ExperimentConfig) throws -> any ClassAttack {
+    /// for `config`'s image size, width and classes, or else those shipped for the preset (the students only when
+    /// the target is the shipped one they were distilled from).
+    private func makeAttack(_ config: ExperimentConfig, attacksShippedTarget: Bool) throws -> any ClassAttack {
         var gmi = gmiOptions.settings(iterations: iterations)
         switch method {
         case .fredrikson:
@@ -112,16 +113,12 @@ struct AttackCommand: ParsableCommand {
         case .gmiAug: gmi.variant = .gmiAug
         case .lomma: gmi.variant = .lomma
         }
-        let prior = try gan.map { file in
-            let prior = GenerativePrior(imageSize: config.size, width: config.width, seed: config.seed)
-            try prior.networks.loadState(from: URL(fileURLWithPath: file))
-            return prior
-        }
+        let priorFile = gan.map { URL(fileURLWithPath: $0) } ?? (retrain ? nil : config.shippedPrior)
+        let prior = try priorFile.map { try GenerativePrior.load(from: $0, for: config) }
         var trained: [Sequential] = []
-        if let students {
-            trained = ModelAugmentation.untrainedStudents(imageSize: config.size, classes: config.privateClasses, width: config.width,
-                                                          seed: config.seed)
-            for (student, file) in zip(trained, students) { try student.loadState(from: URL(fileURLWithPath: file)) }
+        if let studentFiles = students.map({ $0.map { URL(fileURLWithPath: $0) } }) ?? (attacksShippedTarget ? config.shippedStudents : nil),
+           gmi.variant.augmentsModels {
+            trained = try ModelAugmentation.loadStudents(from: studentFiles, for: config)
         }
         return GMIAttack(settings: gmi, prior: prior, augmented: trained)
     }
@@ -136,7 +133,7 @@ struct AttackCommand: ParsableCommand {
         let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
         let report = try stop.run(folder: folder) {
-            try AttackFlow.run(config, attack: makeAttack(config), classes: classes, classifierFile: classifierFile,
+            try AttackFlow.run(config, attack: makeAttack(config, attacksShippedTarget: classifierFile != nil && classifierFile == config.shippedClassifier), classes: classes, classifierFile: classifierFile,
                                evaluator: try experiment.evaluatorChoice(), folder: folder,
                                observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check)
         }

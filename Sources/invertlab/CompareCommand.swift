@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Lab
 import NeuralNet
+import TensorFiles
 
 /// `invertlab compare`: the black-box training-based attacks, the white-box optimisation attacks and the baselines
 /// on the same target and the same identities, in one table.
@@ -22,6 +23,10 @@ struct CompareCommand: ParsableCommand {
             graded against its identity: the evaluation classifier's top-1 and top-5 accuracy, the KNN distance in \
             its feature space, and the MSE to the identity's nearest private training image. With --seeds N, mean \
             and standard deviation.
+
+            The target, GMI's GAN and LOMMA's students are the preset's shipped ones when they ship (make \
+            attack-models), so only the searches and the training-based attackers train; the run folder keeps the \
+            GAN and students used (--gan and --students of invertlab attack reuse them).
 
             Example: invertlab compare --preset classroom-faces --classes 0-19 --seeds 3 --out runs/compare
             """
@@ -48,7 +53,7 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var gmiOptions: GMIOptions
 
-    @Option(help: "Write OUT/seed-S/compare.json, OUT/seed-S/compare.png (victims on top, a row per attack) and OUT/summary.json here.")
+    @Option(help: "Write OUT/seed-S/compare.json, OUT/seed-S/compare.png (victims on top, a row per attack), the GAN and students used (gan.safetensors, student-1..3.safetensors) and OUT/summary.json here.")
     var out: String?
 
     @OptionGroup var output: OutputFlags
@@ -65,6 +70,13 @@ struct CompareCommand: ParsableCommand {
         let classes: [Int]
         let release: String
         let rows: [ComparisonRow]
+        /// Time spent here training GMI's GAN and LOMMA's students (zero when they shipped).
+        let ganSeconds: Double
+        let studentsSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case classes, release, rows, ganSeconds = "gan_seconds", studentsSeconds = "students_seconds"
+        }
     }
 
     func run() throws {
@@ -78,13 +90,23 @@ struct CompareCommand: ParsableCommand {
         let stop = SignalStop()
         let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet) { settings, folder in
             try stop.runSeed(settings, folder: folder) {
+                let shipped = settings.shippedClassifier
+                let prior = try settings.shippedPrior.map { try GenerativePrior.load(from: $0, for: settings) }
+                let students = try (shipped == nil ? nil : settings.shippedStudents).map { try ModelAugmentation.loadStudents(from: $0, for: settings) }
                 let outcome = try AttackComparison.measure(
-                    settings, attacks: attacks, classes: identities, classifierFile: settings.shippedClassifier,
-                    evaluator: try experiment.evaluatorChoice(), fredrikson: fredrikson, gmi: gmi,
+                    settings, attacks: attacks, classes: identities, classifierFile: shipped,
+                    evaluator: try experiment.evaluatorChoice(), fredrikson: fredrikson, gmi: gmi, prior: prior, students: students ?? [],
                     observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check,
                     progress: { attack in try? progress.show(.stage("attack: \(attack.name)")) })
-                let report = Report(classes: identities, release: settings.attack.victimRelease.text, rows: outcome.rows)
+                let report = Report(classes: identities, release: settings.attack.victimRelease.text, rows: outcome.rows,
+                                    ganSeconds: outcome.priorSeconds, studentsSeconds: outcome.studentSeconds)
                 try folder?.saveJSON(report, as: "compare.json")
+                if let folder {
+                    try outcome.prior?.networks.saveState(to: folder.file("gan.safetensors"))
+                    for (number, student) in outcome.students.enumerated() {
+                        try student.saveState(to: folder.file("student-\(number + 1).safetensors"))
+                    }
+                }
                 try folder?.saveRowsGrid(truths: outcome.victims, rows: outcome.reconstructions, name: "compare.png")
                 return report
             }

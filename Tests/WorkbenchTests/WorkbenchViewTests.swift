@@ -77,6 +77,44 @@ final class WorkbenchViewTests: XCTestCase {
         XCTAssert(screen(app).contains("of \(victims) (top), reconstructions"))
     }
 
+    /// g runs the white-box attacks one after the other on the same identities, each drawn as it goes with its
+    /// loss curves; GMI's variants share the GAN the first one trains; e exports the rows.
+    func testWhiteBoxAttacksRunOneAfterTheOtherOnTheSameIdentities() throws {
+        let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces"))
+        defer { app.session.cancel() }
+        app.optimisationSettings.fredrikson.iterations = 30
+        app.optimisationSettings.gmi.iterations = 40
+        app.optimisationSettings.gmi.restarts = 1
+        app.optimisationSettings.gmi.priorEpochs = 1
+        XCTAssert(screen(app).contains("White-box"), "the key bar offers g")
+
+        _ = app.handle(.character("g"))
+        XCTAssertEqual(app.view, .whiteBox)
+        settle(app)
+        let fredrikson = try XCTUnwrap(app.session.currentWhiteBox?.run(of: .fredrikson))
+        XCTAssert(fredrikson.finished)
+        XCTAssertEqual(fredrikson.latest?.images.shape, [6, 1, 32, 32], "one image for each of the 6 classes")
+        XCTAssertGreaterThanOrEqual(fredrikson.identityLoss.count, 2, "a snapshot every 20 iterations and one at the end")
+        XCTAssert(fredrikson.priorLoss.isEmpty, "Fredrikson's attack has no prior")
+        XCTAssertNotNil(fredrikson.accuracyTop1)
+        var shown = screen(app)
+        XCTAssert(shown.contains("top-1 "), shown)
+        XCTAssert(shown.contains("fredrikson losses"), shown)
+
+        _ = app.handle(.character("g"))
+        settle(app)
+        let gmi = try XCTUnwrap(app.session.currentWhiteBox?.run(of: .gmi(.gmi)))
+        XCTAssert(gmi.finished)
+        XCTAssertEqual(gmi.priorLoss.count, gmi.identityLoss.count)
+        XCTAssertEqual(gmi.latest?.iteration, 40)
+        shown = screen(app)
+        XCTAssert(shown.contains("prior -D(G(z))") && shown.contains("gmi losses"), shown)
+        XCTAssertEqual(app.session.currentWhiteBox?.identities, Array(0..<6))
+        XCTAssertEqual(app.exportView(), "exported \(output.path)/view-1-white-box.png")
+        _ = app.handle(.escape)
+        XCTAssertEqual(app.view, .dashboard)
+    }
+
     func testSetupRestartsWithNewSettingsAndKeepsTheSessionOnBadOnes() throws {
         let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces"))
         defer { app.session.cancel() }

@@ -1,0 +1,87 @@
+import Lab
+import NeuralNet
+import Terminal
+
+extension WorkbenchApp {
+    /// The white-box optimisation attacks side by side on the same identities: a private photo of each identity in
+    /// the first column, then a column per attack (Fredrikson, GMI, GMI with the logit loss, with model
+    /// augmentation, LOMMA), drawn live as the iterations run, and on the right the prior and identity losses of
+    /// the attack running (or run last). Identities page by ←→; g runs the next attack.
+    func drawWhiteBox(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
+        let attacks = ComparedAttack.optimisation
+        let chartsWidth = max(22, rect.width * 22 / 100)
+        let inside = Panel("White-box attacks: the target's gradients (g: next attack)")
+            .draw(into: &buffer, at: Rect(x: rect.x, y: rect.y, width: rect.width - chartsWidth, height: rect.height))
+        let chartsPanel = Rect(x: rect.x + rect.width - chartsWidth, y: rect.y, width: chartsWidth, height: rect.height)
+        guard let runs = session.currentWhiteBox else {
+            buffer.write("Fredrikson et al.'s attack starts once the work in hand is done…", x: inside.x, y: inside.y,
+                         limit: inside.x + inside.width)
+            Panel("Losses").draw(into: &buffer, at: chartsPanel)
+            return
+        }
+        let size = runs.truths.height
+        let headerRows = 2
+        let layout = GalleryLayout.fit(columns: attacks.count + 1, width: inside.width, height: inside.height - headerRows,
+                                       imageSide: size, stacked: 1)
+        let perPage = max(1, layout.bands)
+        selectedIdentity = min(selectedIdentity, runs.identities.count - 1)
+        let first = (selectedIdentity / perPage) * perPage
+        let shown = first..<min(runs.identities.count, first + perPage)
+        let columnEnd = { (column: Int) in inside.x + column * layout.itemColumns + layout.side }
+        func face(_ pixels: [Float], column: Int, band: Int) {
+            GreyImageWidget(pixels: pixels, width: size, height: size, ascii: !colourful)
+                .draw(into: &buffer, at: Rect(x: inside.x + column * layout.itemColumns, y: inside.y + headerRows + band * layout.bandRows,
+                                              width: layout.side, height: layout.imageRows))
+        }
+        buffer.write("truth", x: inside.x, y: inside.y, style: Style(bold: true), limit: columnEnd(0))
+        buffer.write("\(shown.lowerBound + 1)-\(shown.upperBound) of \(runs.identities.count)", x: inside.x, y: inside.y + 1,
+                     style: Style(foreground: 244), limit: columnEnd(0))
+        for (number, attack) in attacks.enumerated() {
+            let x = inside.x + (number + 1) * layout.itemColumns
+            let run = runs.run(of: attack)
+            buffer.write(attack.name, x: x, y: inside.y, style: Style(bold: true), limit: columnEnd(number + 1))
+            let (status, colour) = Self.status(of: run)
+            buffer.write(status, x: x, y: inside.y + 1, style: Style(foreground: colour), limit: columnEnd(number + 1))
+        }
+        for (band, position) in shown.enumerated() {
+            face(runs.truths.image(position).map { Float($0) / 255 }, column: 0, band: band)
+            let identity = runs.identities[position]
+            buffer.write(runs.truths.classNames?[identity] ?? "class \(identity)", x: inside.x, y: inside.y + headerRows + band * layout.bandRows + layout.imageRows,
+                         style: Style(foreground: position == selectedIdentity ? 81 : 244), limit: columnEnd(0))
+            for (number, attack) in attacks.enumerated() {
+                guard let images = runs.run(of: attack)?.latest?.images else { continue }
+                face(Array(images.sample(position)), column: number + 1, band: band)
+            }
+        }
+        let latest = runs.runs.last { !$0.identityLoss.isEmpty }
+        let charts = Panel(latest.map { "\($0.attack.name) losses" } ?? "Losses").draw(into: &buffer, at: chartsPanel)
+        guard let latest else { return }
+        var multiples = [BrailleChart(title: "identity", series: [.init(name: "identity", values: latest.identityLoss, colour: 209)])]
+        if !latest.priorLoss.isEmpty {
+            multiples.append(BrailleChart(title: "prior -D(G(z))", series: [.init(name: "prior", values: latest.priorLoss, colour: 81)]))
+        }
+        drawSmallMultiples(multiples, into: &buffer, at: charts)
+    }
+
+    /// A column's second heading line and its colour: the accuracy once done, the iteration while running, what it
+    /// prepares before its first snapshot, or the key to start it.
+    private static func status(of run: LabSession.WhiteBoxRun?) -> (String, Int) {
+        guard let run else { return ("g: run", 240) }
+        if run.finished { return (run.accuracyTop1.map { String(format: "top-1 %.0f%%", 100 * $0) } ?? "done", 114) }
+        guard let latest = run.latest else { return ("preparing…", 229) }
+        return ("\(latest.iteration)/\(latest.iterations)", 229)
+    }
+
+    /// Shows the white-box view and runs the next optimisation attack not yet run (Fredrikson first).
+    func runNextWhiteBoxAttack() {
+        view = .whiteBox
+        let done = session.currentWhiteBox?.runs.map(\.attack) ?? []
+        guard let next = ComparedAttack.optimisation.first(where: { !done.contains($0) }) else {
+            message = "every white-box attack has run on these identities"
+            return
+        }
+        session.runWhiteBox(next, fredrikson: optimisationSettings.fredrikson, gmi: optimisationSettings.gmi)
+        message = "white-box: \(next.name) on the first \(min(LabSession.whiteBoxIdentities, session.config.privateClasses)) classes"
+            + (next == .fredrikson ? "" : " (its GAN and students train first unless they ship)")
+    }
+}
