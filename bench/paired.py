@@ -44,7 +44,7 @@ def main():
     rows = []
     blas = torch_version = None
     for config in arguments.configs.split(";"):
-        ratios = {"classifier": [], "attack": [], "private_classifier": []}
+        ratios = {"classifier": [], "attack": [], "private_classifier": [], "gan": [], "gmi_iteration": []}
         for round_number in range(arguments.rounds):
             # Swapping the order each round keeps a drift in machine load from favouring one side.
             if round_number % 2 == 0:
@@ -59,12 +59,13 @@ def main():
         rows.append((config, ratios))
     print(blas)
     print(f"PyTorch {torch_version}; {arguments.rounds} alternating pairs per configuration; ours / PyTorch, images per second")
-    print("| (width, classes, px) | classifier: median (range) | attack: median (range) | DP-SGD vs Opacus: median (range) |")
-    print("| --- | --- | --- | --- |")
+    print("| (width, classes, px) | classifier: median (range) | attack: median (range) | DP-SGD vs Opacus: median (range) "
+          "| GAN step: median (range) | GMI iteration: median (range) |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for config, ratios in rows:
         cells = [f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})" if values else "no opacus"
                  for values in ratios.values()]
-        print(f"| ({config.replace(',', ', ')}) | {cells[0]} | {cells[1]} | {cells[2]} |")
+        print(f"| ({config.replace(',', ', ')}) | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Usage: python3 bench/pytorch_reference.py [--json] [--seconds S] [--configs "32,40,64;..."]
 Needs torch; nothing else in invertlab does. With opacus installed it also times a DP-SGD step of the classifier with
-group normalisation (Opacus's GradSampleModule and DPOptimizer, clipping 1, noise multiplier 1).
+group normalisation (Opacus's GradSampleModule and DPOptimizer, clipping 1, noise multiplier 1). It also times a step
+of GMI's GAN and one iteration of GMI's latent search.
 """
 import argparse
 import json
@@ -53,6 +54,59 @@ def private_step(pixels, classes, width, images, labels, adam):
     return step
 
 
+def logits_of(classifier):
+    """The classifier's logits (its forward ends in a log-softmax)."""
+    return lambda x: classifier.fc(classifier.encoder(x).view(-1, classifier.features))
+
+
+def gan_steps(pixels, classes, width, images, labels, adam, classifier):
+    """GMI's GAN as invertlab builds it (generator = the inversion decoder fed z in [-1, 1]^100, discriminator = the
+    classifier with one logit, non-saturating loss): one training step, and one latent-search iteration (generator,
+    discriminator and target forward, backward to z only: the networks' weights are frozen, as PyTorch users would)."""
+    torch.manual_seed(2019)
+    generator = Inversion(pixels, 100, width).decoder
+    critic = Classifier(pixels, 1, width)
+    critic_logits = logits_of(critic)
+    generator_optimiser = torch.optim.Adam(generator.parameters(), **adam)
+    critic_optimiser = torch.optim.Adam(critic.parameters(), **adam)
+    batch = len(images)
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+
+    def latent(count):
+        return (torch.rand(count, 100) * 2 - 1).view(count, 100, 1, 1)
+
+    def gan_step():
+        generator.train()
+        critic.train()
+        critic_optimiser.zero_grad()
+        F.binary_cross_entropy_with_logits(critic_logits(images), ones).backward()
+        with torch.no_grad():
+            fake = generator(latent(batch))
+        F.binary_cross_entropy_with_logits(critic_logits(fake), zeros).backward()
+        critic_optimiser.step()
+        generator_optimiser.zero_grad()
+        F.binary_cross_entropy_with_logits(critic_logits(generator(latent(batch))), ones).backward()
+        generator_optimiser.step()
+
+    search_models = [generator, critic, classifier]
+    target_logits = logits_of(classifier)
+    z = latent(batch).view(batch, 100).clone().requires_grad_(True)
+
+    def gmi_iteration():
+        for model in search_models:
+            model.eval()
+            model.requires_grad_(False)
+        z.grad = None
+        image = generator(z.view(batch, 100, 1, 1))
+        loss = -critic_logits(image).sum() + 100 * F.cross_entropy(target_logits(image), labels, reduction="sum")
+        loss.backward()
+        with torch.no_grad():
+            z.sub_(0.02 * z.grad).clamp_(-1, 1)
+        for model in search_models:
+            model.requires_grad_(True)
+    return gan_step, gmi_iteration
+
+
 def measure(width, classes, pixels, batch, minimum_seconds):
     torch.manual_seed(2019)
     classifier = Classifier(pixels, classes, width)
@@ -83,6 +137,8 @@ def measure(width, classes, pixels, batch, minimum_seconds):
     dp_step = private_step(pixels, classes, width, images, labels, adam)
     if dp_step is not None:
         steps_to_time.append(("private_classifier", dp_step))
+    gan_step, gmi_iteration = gan_steps(pixels, classes, width, images, labels, adam, classifier)
+    steps_to_time += [("gan", gan_step), ("gmi_iteration", gmi_iteration)]
     for name, step in steps_to_time:
         seconds, steps = timed(step, minimum_seconds)
         result[name] = {"images_per_second": batch / seconds, "steps": steps}
@@ -108,6 +164,8 @@ def main():
                     f"  attack {result['attack']['images_per_second']:8.1f} img/s")
             if "private_classifier" in result:
                 line += f"  DP-SGD {result['private_classifier']['images_per_second']:8.1f} img/s"
+            line += (f"  GAN {result['gan']['images_per_second']:8.1f} img/s"
+                     f"  GMI iteration {result['gmi_iteration']['images_per_second']:8.1f} latents/s")
             print(line, flush=True)
     if args.json:
         print(json.dumps({"torch": torch.__version__, "threads": args.threads, "batch": args.batch, "configs": results}))

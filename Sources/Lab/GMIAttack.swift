@@ -160,7 +160,7 @@ public final class GMIAttack: ClassAttack {
     /// The objective of every row of `latent` (row r searching for class `labels[r]`): each row's loss and the
     /// target's confidence in its class, with the loss's gradient with respect to the latent written to
     /// `latentGradient`. Every network runs in evaluation mode, so rows do not interact.
-    func objective(_ latent: Tensor, labels: [Int], target: Sequential, prior: GenerativePrior,
+    public func objective(_ latent: Tensor, labels: [Int], target: Sequential, prior: GenerativePrior,
                    latentGradient: Tensor) throws -> (losses: [Float], priorLosses: [Float], confidences: [Float]) {
         let images = try prior.generator.forward(latent, mode: .evaluation)
         let realism = try prior.discriminator.forward(images, mode: .evaluation)

@@ -41,32 +41,38 @@ public final class GenerativePrior {
         Tensor(shape: [count, latentSize], values: (0..<count * latentSize).map { _ in rng.uniform(-1, 1) })
     }
 
-    /// One pass over `set` in shuffled batches: a discriminator step on real and generated images, then a generator
-    /// step through the discriminator. `observe` gets each step's discriminator and generator losses.
+    /// One pass over `set` in shuffled batches of `trainStep`. `observe` gets each step's discriminator and
+    /// generator losses.
     public func trainEpoch(on set: ImageSet, batch: Int, rng: inout RandomGenerator,
                            observe: (_ step: Int, _ discriminatorLoss: Float, _ generatorLoss: Float) throws -> Void) throws {
         for (number, indices) in shuffledBatches(set.count, size: batch, rng: &rng).enumerated() where indices.count > 1 {
             set.fill(real, with: indices)
-            discriminatorOptimizer.zeroGradients()
-            let realLoss = loss(try discriminator.forward(real, mode: .training), target: 1)
-            _ = discriminator.backward(loss.gradient, needsInputGradient: false)
-            latent.copy(from: Self.sampleLatent(indices.count, rng: &rng))
-            let fakeLoss = loss(try discriminator.forward(try generator.forward(latent, mode: .training), mode: .training),
-                                target: 0)
-            _ = discriminator.backward(loss.gradient, needsInputGradient: false)
-            discriminatorOptimizer.step()
-
-            generatorOptimizer.zeroGradients()
-            latent.copy(from: Self.sampleLatent(indices.count, rng: &rng))
-            let generatorLoss = loss(try discriminator.forward(try generator.forward(latent, mode: .training), mode: .training),
-                                     target: 1)
-            _ = generator.backward(discriminator.backward(loss.gradient, needsInputGradient: true), needsInputGradient: false)
-            generatorOptimizer.step()
-            guard realLoss.isFinite, fakeLoss.isFinite, generatorLoss.isFinite else {
-                throw DivergenceError(description: "the GAN's losses became \(realLoss + fakeLoss), \(generatorLoss)")
-            }
-            try observe(number + 1, realLoss + fakeLoss, generatorLoss)
+            let (discriminatorLoss, generatorLoss) = try trainStep(real: real, rng: &rng)
+            try observe(number + 1, discriminatorLoss, generatorLoss)
         }
+    }
+
+    /// A discriminator step on the `real` images and as many generated ones, then a generator step through the
+    /// discriminator; returns the discriminator's and the generator's losses.
+    public func trainStep(real: Tensor, rng: inout RandomGenerator) throws -> (discriminator: Float, generator: Float) {
+        let count = real.shape[0]
+        discriminatorOptimizer.zeroGradients()
+        let realLoss = loss(try discriminator.forward(real, mode: .training), target: 1)
+        _ = discriminator.backward(loss.gradient, needsInputGradient: false)
+        latent.copy(from: Self.sampleLatent(count, rng: &rng))
+        let fakeLoss = loss(try discriminator.forward(try generator.forward(latent, mode: .training), mode: .training), target: 0)
+        _ = discriminator.backward(loss.gradient, needsInputGradient: false)
+        discriminatorOptimizer.step()
+
+        generatorOptimizer.zeroGradients()
+        latent.copy(from: Self.sampleLatent(count, rng: &rng))
+        let generatorLoss = loss(try discriminator.forward(try generator.forward(latent, mode: .training), mode: .training), target: 1)
+        _ = generator.backward(discriminator.backward(loss.gradient, needsInputGradient: true), needsInputGradient: false)
+        generatorOptimizer.step()
+        guard realLoss.isFinite, fakeLoss.isFinite, generatorLoss.isFinite else {
+            throw DivergenceError(description: "the GAN's losses became \(realLoss + fakeLoss), \(generatorLoss)")
+        }
+        return (realLoss + fakeLoss, generatorLoss)
     }
 }
 

@@ -135,7 +135,9 @@ struct BenchCommand: ParsableCommand {
     private func printRow(_ figures: ConfigFigures, config: BenchConfig, sgemm: Double, pytorch: PyTorchReference.Config?) {
         for (name, step, theirs) in [("classifier", figures.classifier, pytorch?.classifier.imagesPerSecond),
                                      ("attack", figures.attack, pytorch?.attack.imagesPerSecond),
-                                     ("DP-SGD", figures.privateClassifier, pytorch?.privateClassifier?.imagesPerSecond)] {
+                                     ("DP-SGD", figures.privateClassifier, pytorch?.privateClassifier?.imagesPerSecond),
+                                     ("GAN", figures.gan, pytorch?.gan?.imagesPerSecond),
+                                     ("GMI iter", figures.gmiIteration, pytorch?.gmiIteration?.imagesPerSecond)] {
             var line = String(format: "%-16@ %-10@ %8.1f img/s  %6.1f GFLOP/s  conv %6.1f GFLOP/s (%3.0f%% of sgemm)",
                               config.label as NSString, name as NSString, step.imagesPerSecond, step.gflops,
                               step.convolutionGflops, 100 * step.convolutionGflops / sgemm)
@@ -162,8 +164,10 @@ struct PyTorchReference: Decodable {
         let attack: Step
         /// Opacus's DP-SGD step, when opacus was installed.
         let privateClassifier: Step?
+        let gan: Step?
+        let gmiIteration: Step?
         enum CodingKeys: String, CodingKey {
-            case width, classes, pixels, classifier, attack, privateClassifier = "private_classifier"
+            case width, classes, pixels, classifier, attack, privateClassifier = "private_classifier", gan, gmiIteration = "gmi_iteration"
         }
     }
 

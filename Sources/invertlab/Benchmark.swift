@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Lab
 import NeuralNet
 import Workbench
 
@@ -39,9 +40,13 @@ struct ConfigFigures: Codable {
     let attack: StepFigures
     /// A DP-SGD step of the classifier with group normalisation: per-example clipping (norm 1), noise multiplier 1.
     let privateClassifier: StepFigures
+    /// A step of GMI's GAN (discriminator on real and generated images, then generator), images = real ones.
+    let gan: StepFigures
+    /// One iteration of GMI's latent search: generator, discriminator and target forward and back to z, per latent.
+    let gmiIteration: StepFigures
 
     enum CodingKeys: String, CodingKey {
-        case width, classes, pixels, classifier, attack, privateClassifier = "private_classifier"
+        case width, classes, pixels, classifier, attack, privateClassifier = "private_classifier", gan, gmiIteration = "gmi_iteration"
     }
 }
 
@@ -125,8 +130,8 @@ struct Benchmark {
                            steps: steps)
     }
 
-    /// Times the classifier's training step and the attack's step (classifier forward without gradients, then the
-    /// inversion model's forward, backward and Adam) for `config`.
+    /// Times the classifier's training step, the attack's step (classifier forward without gradients, then the
+    /// inversion model's forward, backward and Adam), a DP-SGD step, a GAN step and a GMI iteration for `config`.
     func measure(_ config: BenchConfig) throws -> ConfigFigures {
         var rng = RandomGenerator(seed: 2019)
         let classifier = PaperModels.classifier(imageSize: config.pixels, classes: config.classes, width: config.width, rng: &rng)
@@ -155,7 +160,21 @@ struct Benchmark {
                                                   clipNorm: 1, noiseMultiplier: 1, expectedBatch: Float(batch), seed: 2019)
         let privateTime = try time({ _ = try privateStep(images: images, labels: labels) }, resetting: [privateModel])
         let privateFigures = figures(seconds: privateTime.seconds, steps: privateTime.steps, models: [privateModel])
+
+        let gan = GenerativePrior(imageSize: config.pixels, width: config.width, seed: 2019)
+        var ganRandom = RandomGenerator(seed: 2020)
+        let ganTime = try time({ _ = try gan.trainStep(real: images, rng: &ganRandom) }, resetting: [gan.generator, gan.discriminator])
+        let ganFigures = figures(seconds: ganTime.seconds, steps: ganTime.steps, models: [gan.generator, gan.discriminator])
+
+        let search = GMIAttack(prior: gan)
+        let latent = GenerativePrior.sampleLatent(batch, rng: &rng)
+        let latentGradient = Tensor()
+        let searchTime = try time({
+            _ = try search.objective(latent, labels: labels, target: classifier, prior: gan, latentGradient: latentGradient)
+        }, resetting: [gan.generator, gan.discriminator, classifier])
+        let searchFigures = figures(seconds: searchTime.seconds, steps: searchTime.steps, models: [gan.generator, gan.discriminator, classifier])
         return ConfigFigures(width: config.width, classes: config.classes, pixels: config.pixels,
-                             classifier: classifierFigures, attack: attackFigures, privateClassifier: privateFigures)
+                             classifier: classifierFigures, attack: attackFigures, privateClassifier: privateFigures,
+                             gan: ganFigures, gmiIteration: searchFigures)
     }
 }

@@ -21,19 +21,20 @@ final class ProgressBar {
             stepsDone = 0
             write("\(text)\n")
         case let .step(model, epoch, epochs, step, steps, loss):
-            // An optimisation attack reports every few iterations, each event carrying its iteration number.
-            stepsDone = model == .attack ? step : stepsDone + 1
-            guard Date().timeIntervalSince(lastDraw) > 0.1 || step == steps else { return }
-            lastDraw = Date()
             let total = epochs * steps
             let done = (epoch - 1) * steps + step
+            // An optimisation attack reports every few iterations (and its GAN or students every step), each event
+            // carrying where it is.
+            stepsDone = model == .attack ? done : stepsDone + 1
+            guard Date().timeIntervalSince(lastDraw) > 0.1 || step == steps else { return }
+            lastDraw = Date()
             let elapsed = Date().timeIntervalSince(stageStarted)
             let rate = Double(stepsDone) / max(elapsed, 1e-3)
             let left = Double(total - done) / max(rate, 1e-6)
             let width = 24
             let filled = width * done / max(total, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let position = model == .attack ? "iteration \(step)/\(steps)" : "epoch \(epoch)/\(epochs)"
+            let position = model == .attack && epochs == 1 ? "iteration \(step)/\(steps)" : "epoch \(epoch)/\(epochs)"
             write(String(format: "\r%@ %@ %@  loss %.4f  %.1f steps/s  %@ left   ", model.rawValue, bar, position, loss, rate,
                          ProgressBar.duration(left)))
         case let .classifierEpoch(epoch, loss, train, test):
