@@ -10,7 +10,7 @@ extension WorkbenchApp {
     func drawWhiteBox(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
         let attacks = ComparedAttack.optimisation
         let chartsWidth = max(22, rect.width * 22 / 100)
-        let inside = Panel("White-box attacks: the target's gradients (g: next attack)")
+        let inside = Panel(rect.width >= 100 ? "White-box attacks: the target's gradients (g: next attack)" : "White-box attacks (g: next)")
             .draw(into: &buffer, at: Rect(x: rect.x, y: rect.y, width: rect.width - chartsWidth, height: rect.height))
         let chartsPanel = Rect(x: rect.x + rect.width - chartsWidth, y: rect.y, width: chartsWidth, height: rect.height)
         guard let runs = session.currentWhiteBox else {
@@ -39,8 +39,9 @@ extension WorkbenchApp {
         for (number, attack) in attacks.enumerated() {
             let x = inside.x + (number + 1) * layout.itemColumns
             let run = runs.run(of: attack)
-            buffer.write(attack.name, x: x, y: inside.y, style: Style(bold: true), limit: columnEnd(number + 1))
-            let (status, colour) = Self.status(of: run)
+            buffer.write(Self.heading(attack, width: layout.side), x: x, y: inside.y, style: Style(bold: true), limit: columnEnd(number + 1))
+            let (statuses, colour) = Self.status(of: run)
+            let status = statuses.first { $0.count <= layout.side } ?? statuses.last!
             buffer.write(status, x: x, y: inside.y + 1, style: Style(foreground: colour), limit: columnEnd(number + 1))
         }
         for (band, position) in shown.enumerated() {
@@ -63,13 +64,25 @@ extension WorkbenchApp {
         drawSmallMultiples(multiples, into: &buffer, at: charts)
     }
 
-    /// A column's second heading line and its colour: the accuracy once done, the iteration while running, what it
-    /// prepares before its first snapshot, or the key to start it.
-    private static func status(of run: LabSession.WhiteBoxRun?) -> (String, Int) {
-        guard let run else { return ("g: run", 240) }
-        if run.finished { return (run.accuracyTop1.map { String(format: "top-1 %.0f%%", 100 * $0) } ?? "done", 114) }
-        guard let latest = run.latest else { return ("preparing…", 229) }
-        return ("\(latest.iteration)/\(latest.iterations)", 229)
+    /// An attack's column heading: its name, or a shorter form where the column is narrower.
+    private static func heading(_ attack: ComparedAttack, width: Int) -> String {
+        guard attack.name.count > width else { return attack.name }
+        switch attack {
+        case .fredrikson: return "fredr."
+        case .gmi(let variant) where variant != .gmi && variant != .lomma: return "+" + variant.rawValue.dropFirst(4)
+        default: return attack.name
+        }
+    }
+
+    /// A column's second heading line, longest form first, and its colour: the accuracy once done, the iteration
+    /// while running, what it prepares before its first snapshot, or the key to start it.
+    private static func status(of run: LabSession.WhiteBoxRun?) -> ([String], Int) {
+        guard let run else { return (["g: run"], 240) }
+        if run.finished {
+            return (run.accuracyTop1.map { [String(format: "top-1 %.0f%%", 100 * $0), String(format: "%.0f%%", 100 * $0)] } ?? ["done"], 114)
+        }
+        guard let latest = run.latest else { return (["preparing…", "prep…"], 229) }
+        return (["\(latest.iteration)/\(latest.iterations)", "\(latest.iteration)"], 229)
     }
 
     /// Shows the white-box view and runs the next optimisation attack not yet run (Fredrikson first).
