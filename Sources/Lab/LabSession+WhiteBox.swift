@@ -19,18 +19,22 @@ extension LabSession {
                             gmi: GMIAttack.Settings = GMIAttack.Settings()) {
         enqueue { lab in
             let identities = Array(0..<min(Self.whiteBoxIdentities, lab.config.privateClasses))
+            let auxiliary = self.currentAttack.auxiliary
             let started: Bool = self.locked {
-                if self.whiteBox == nil {
+                // Another auxiliary set is other background knowledge: its attacks start afresh, with their own GAN.
+                if self.whiteBox?.auxiliary != auxiliary {
                     let train = lab.split.classifierTrain
                     let groups = train.indicesByClass()
-                    self.whiteBox = WhiteBoxRuns(identities: identities, truths: train.subset(identities.map { groups[$0][0] }))
+                    self.whiteBox = WhiteBoxRuns(auxiliary: auxiliary, identities: identities,
+                                                 truths: train.subset(identities.map { groups[$0][0] }))
+                    self.attackerModels = (nil, [])
                 }
                 guard self.whiteBox?.run(of: attack) == nil else { return false }
                 self.whiteBox?.runs.append(WhiteBoxRun(attack: attack))
                 return true
             }
             guard started else { return }
-            try self.loadShippedAttackerModels(lab)
+            if auxiliary == lab.config.attack.auxiliary { try self.loadShippedAttackerModels(lab) }
             guard let optimiser = attack.makeOptimisationAttack(fredrikson: fredrikson, gmi: gmi,
                                                                 prior: self.attackerModels.prior,
                                                                 students: self.attackerModels.students) else { return }
@@ -42,7 +46,7 @@ extension LabSession {
                     run.identityLoss.append(Double(snapshot.identityLoss))
                 }
             }
-            let context = try lab.whiteBoxContext(auxiliary: self.currentAttack.auxiliary)
+            let context = try lab.whiteBoxContext(auxiliary: auxiliary)
             try optimiser.prepare(context)
             if let gmi = optimiser as? GMIAttack {
                 self.attackerModels.prior = gmi.prior

@@ -41,9 +41,10 @@ extension LabSession {
         public var accuracyTop1: Double?
     }
 
-    /// The white-box attacks run in the session, all on the same identities (one private training image of each
-    /// shown as the truth).
+    /// The white-box attacks run in the session with one auxiliary set, all on the same identities (one private
+    /// training image of each shown as the truth).
     public struct WhiteBoxRuns: Sendable {
+        public let auxiliary: AuxiliarySource
         public let identities: [Int]
         public let truths: ImageSet
         public var runs: [WhiteBoxRun] = []

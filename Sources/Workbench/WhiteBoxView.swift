@@ -88,7 +88,9 @@ extension WorkbenchApp {
     /// Shows the white-box view and runs the next optimisation attack not yet run (Fredrikson first).
     func runNextWhiteBoxAttack() {
         view = .whiteBox
-        let done = session.currentWhiteBox?.runs.map(\.attack) ?? []
+        // Runs made with other background knowledge do not count: a new auxiliary set starts afresh.
+        let runs = session.currentWhiteBox.flatMap { $0.auxiliary == session.currentAttack.auxiliary ? $0.runs : nil }
+        let done = runs?.map(\.attack) ?? []
         guard let next = ComparedAttack.optimisation.first(where: { !done.contains($0) }) else {
             message = "every white-box attack has run on these identities"
             return

@@ -111,6 +111,14 @@ final class WorkbenchViewTests: XCTestCase {
         XCTAssert(shown.contains("prior -D(G(z))") && shown.contains("gmi losses"), shown)
         XCTAssertEqual(app.session.currentWhiteBox?.identities, Array(0..<6))
         XCTAssertEqual(app.exportView(), "exported \(output.path)/view-1-white-box.png")
+
+        // Other background knowledge starts afresh: Fredrikson again, with the new auxiliary set.
+        _ = app.handle(.character("a"))
+        _ = app.handle(.character("g"))
+        settle(app)
+        let fresh = try XCTUnwrap(app.session.currentWhiteBox)
+        XCTAssertEqual(fresh.auxiliary, app.session.currentAttack.auxiliary)
+        XCTAssertEqual(fresh.runs.map(\.attack), [.fredrikson])
         _ = app.handle(.escape)
         XCTAssertEqual(app.view, .dashboard)
     }
