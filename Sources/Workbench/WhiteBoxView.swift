@@ -88,13 +88,14 @@ extension WorkbenchApp {
     /// Shows the white-box view and runs the next optimisation attack not yet run (Fredrikson first).
     func runNextWhiteBoxAttack() {
         view = .whiteBox
-        // Runs made with other background knowledge do not count: a new auxiliary set starts afresh.
-        let runs = session.currentWhiteBox.flatMap { $0.auxiliary == session.currentAttack.auxiliary ? $0.runs : nil }
-        let done = runs?.map(\.attack) ?? []
-        guard let next = ComparedAttack.optimisation.first(where: { !done.contains($0) }) else {
-            message = "every white-box attack has run on these identities"
+        // Attacks asked for with other background knowledge do not count: a new auxiliary set starts afresh.
+        let auxiliary = session.currentAttack.auxiliary
+        if whiteBoxRequests.auxiliary != auxiliary { whiteBoxRequests = (auxiliary, []) }
+        guard let next = ComparedAttack.optimisation.first(where: { !whiteBoxRequests.attacks.contains($0) }) else {
+            message = "every white-box attack has run (or is queued) on these identities"
             return
         }
+        whiteBoxRequests.attacks.append(next)
         session.runWhiteBox(next, fredrikson: optimisationSettings.fredrikson, gmi: optimisationSettings.gmi)
         message = "white-box: \(next.name) on the first \(min(LabSession.whiteBoxIdentities, session.config.privateClasses)) classes"
             + (next == .fredrikson ? "" : " (its GAN and students train first unless they ship)")

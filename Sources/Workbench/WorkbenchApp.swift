@@ -24,6 +24,8 @@ public final class WorkbenchApp {
     var selectedClass = 0
     /// The identity selected in the white-box view (a position among its identities).
     var selectedIdentity = 0
+    /// The white-box attacks g has asked for, and with which auxiliary set: each press queues the next one.
+    var whiteBoxRequests: (auxiliary: AuxiliarySource?, attacks: [ComparedAttack]) = (nil, [])
     /// The settings of the white-box attacks g runs: the papers' own.
     var optimisationSettings = (fredrikson: FredriksonAttack.Settings(), gmi: GMIAttack.Settings())
     /// A line for the user beside the progress bar; it fades after `messageSeconds` unless a question waits.

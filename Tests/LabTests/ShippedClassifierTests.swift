@@ -1,9 +1,10 @@
 import Datasets
 import Lab
+import NeuralNet
 import XCTest
 
-/// The presets' classifiers and evaluators in Assets (made by `make models` and `make evaluators`), and the ORL faces
-/// that ship beside them.
+/// The presets' classifiers, evaluators and optimisation attackers' models in Assets (made by `make models`, `make
+/// evaluators` and `make attack-models`), and the ORL faces that ship beside them.
 final class ShippedClassifierTests: XCTestCase {
     func testTheShippedClassifierIsTheClassroomPresetsTrainedTarget() throws {
         let file = try XCTUnwrap(ExperimentConfig().shippedClassifier, "Assets/models/classroom-faces-classifier.safetensors")
@@ -21,6 +22,38 @@ final class ShippedClassifierTests: XCTestCase {
         XCTAssertEqual(lab.split.classifierTrain.height, 64)
         XCTAssertEqual(try lab.auxiliarySet(.kind(.generic)).count, 200, "the 20 other people are the generic set")
         XCTAssertGreaterThanOrEqual(try lab.classifierAccuracy(on: lab.split.classifierTest), 0.9)
+    }
+
+    /// The classroom preset's GAN makes images in [0, 1] that its own discriminator finds more real than noise, and
+    /// its students name the shipped target's top class on most auxiliary images; another auxiliary set has none.
+    func testTheClassroomPresetShipsItsGANAndStudents() throws {
+        let config = ExperimentConfig()
+        let prior = try GenerativePrior.load(from: try XCTUnwrap(config.shippedPrior), for: config)
+        var rng = RandomGenerator(seed: 3)
+        let generated = try prior.generator.forward(GenerativePrior.sampleLatent(16, rng: &rng), mode: .evaluation)
+        XCTAssertEqual(generated.shape, [16, 1, 32, 32])
+        XCTAssert(generated.values.allSatisfy { (0...1).contains($0) })
+        let realism = try prior.discriminator.forward(generated, mode: .evaluation).values.reduce(0, +)
+        let noise = Tensor(shape: [16, 1, 32, 32], values: (0..<16 * 1024).map { _ in rng.nextUnitFloat() })
+        XCTAssertGreaterThan(realism, try prior.discriminator.forward(noise, mode: .evaluation).values.reduce(0, +))
+
+        let files = try XCTUnwrap(config.shippedStudents)
+        XCTAssertEqual(files.map(\.lastPathComponent), (1...3).map { "classroom-faces-student-\($0).safetensors" })
+        let students = try ModelAugmentation.loadStudents(from: files, for: config)
+        let lab = try Experiment(config, classifierFile: try XCTUnwrap(config.shippedClassifier))
+        let auxiliary = try lab.auxiliarySet(config.attack.auxiliary)
+        let sample = auxiliary.subset(Array(0..<200))
+        let teacher = try SoftmaxPredictor(model: lab.classifier.model)(sample.batch(Array(0..<200))).values
+        let top = { (values: [Float], row: Int) in (0..<40).max { values[row * 40 + $0] < values[row * 40 + $1] }! }
+        for (number, student) in students.enumerated() {
+            let own = try SoftmaxPredictor(model: student)(sample.batch(Array(0..<200))).values
+            let agreeing = (0..<200).filter { top(own, $0) == top(teacher, $0) }.count
+            XCTAssertGreaterThan(agreeing, 120, "student \(number + 1) agrees on \(agreeing) of 200")
+        }
+        var other = config
+        other.attack.auxiliary = .kind(.distinct)
+        XCTAssertNil(other.shippedPrior)
+        XCTAssertNil(other.shippedStudents)
     }
 
     func testOnlyTheClassifiersOwnSettingsDecide() {
