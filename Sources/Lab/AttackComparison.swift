@@ -73,9 +73,11 @@ public enum AttackComparison {
                 images = try inversion.reconstruct(victims: train, indices: victimIndices, release: release,
                                                    context: try lab.context(auxiliary: config.attack.auxiliary))
             case .fredrikson, .gmi:
-                let augments = if case .gmi(let variant) = attack { variant.augmentsModels } else { false }
+                let variant: GMIAttack.Variant? = if case .gmi(let variant) = attack { variant } else { nil }
+                let augments = variant?.augmentsModels ?? false
                 let given = augments ? shared.students : []
-                reused = (shared.prior == nil || attack == .fredrikson ? 0 : shared.priorSeconds) + (given.isEmpty ? 0 : shared.studentSeconds)
+                if variant != nil, shared.prior != nil { reused += shared.priorSeconds }
+                if !given.isEmpty { reused += shared.studentSeconds }
                 let optimiser = attack.makeOptimisationAttack(fredrikson: fredrikson, gmi: gmi, prior: shared.prior, students: given)!
                 let context = try lab.whiteBoxContext(auxiliary: config.attack.auxiliary)
                 try optimiser.prepare(context)

@@ -49,6 +49,8 @@ public final class GMIAttack: ClassAttack {
     public private(set) var augmented: [Sequential]
     /// The mean of the target's penultimate features over the auxiliary images, for the logit loss.
     var featureMean: [Float]?
+    /// The target last searched, split before its last layer: made once, not at every iteration.
+    private var split: (target: Sequential, body: Sequential, head: Layer)?
     private var made: [Int: [Float]] = [:]
     public private(set) var confidence: [Int: Float] = [:]
     public var watch: AttackWatch?
@@ -166,7 +168,11 @@ public final class GMIAttack: ClassAttack {
         let realism = try prior.discriminator.forward(images, mode: .evaluation)
         let priorLosses = (0..<labels.count).map { -realism[$0] }
         var losses = priorLosses
-        let (body, head) = target.splitBeforeLastLayer
+        if split?.target !== target {
+            let (body, head) = target.splitBeforeLastLayer
+            split = (target, body, head)
+        }
+        let (_, body, head) = split!
         let features = try body.forward(images, mode: .evaluation)
         let logits = try head.forward(features, mode: .evaluation)
         let confidences = labels.enumerated().map { row, label in
