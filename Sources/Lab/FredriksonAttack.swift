@@ -57,7 +57,9 @@ public final class FredriksonAttack: ClassAttack {
             throw ConfigurationError("\(name) must be prepared with white-box access first")
         }
         let missing = Array(Set(classes.filter { made[$0] == nil })).sorted()
-        if !missing.isEmpty { try optimise(missing, model: model, start: start, context: context) }
+        if !missing.isEmpty {
+            try withFrozenParameters(of: [model]) { try optimise(missing, model: model, start: start, context: context) }
+        }
         let side = Int(Double(start.count).squareRoot())
         let result = Tensor(zeros: [classes.count, 1, side, side])
         for (row, label) in classes.enumerated() {

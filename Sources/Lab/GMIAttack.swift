@@ -150,7 +150,11 @@ public final class GMIAttack: ClassAttack {
             throw ConfigurationError("\(name) must be prepared with white-box access first")
         }
         let missing = Array(Set(classes.filter { made[$0] == nil })).sorted()
-        if !missing.isEmpty { try search(missing, target: target, prior: prior, context: context) }
+        if !missing.isEmpty {
+            try withFrozenParameters(of: [target, prior.generator, prior.discriminator] + augmented) {
+                try search(missing, target: target, prior: prior, context: context)
+            }
+        }
         let pixels = prior.imageSize * prior.imageSize
         let result = Tensor(zeros: [classes.count, 1, prior.imageSize, prior.imageSize])
         for (row, label) in classes.enumerated() {

@@ -113,9 +113,20 @@ public final class BatchNorm2d: Layer {
         let gradients = outputGradient.pointer
         let destination = inputGradient.pointer
         let training = lastMode == .training
+        let needsParameterGradients = needsParameterGradients
         Parallel.forEach(channels) { channel in
             let mean = self.usedMean[channel]
             let inverseDeviation = self.usedInverseDeviation[channel]
+            // In evaluation the layer is a fixed affine map per channel, so dx = scale · g needs no sums.
+            if !training && !needsParameterGradients {
+                guard needsInputGradient else { return }
+                let scale = self.weight.value[channel] * inverseDeviation
+                for image in 0..<batch {
+                    let offset = (image * self.channels + channel) * pixels
+                    VectorMath.scaleAndShift(gradients + offset, destination + offset, count: pixels, scale: scale, shift: 0)
+                }
+                return
+            }
             var gradientSum: Float = 0
             var gradientDotNormalised: Float = 0
             for image in 0..<batch {
@@ -126,8 +137,10 @@ public final class BatchNorm2d: Layer {
                 gradientDotNormalised += dot
             }
             gradientDotNormalised *= inverseDeviation
-            self.weight.gradient[channel] += gradientDotNormalised
-            self.bias.gradient[channel] += gradientSum
+            if needsParameterGradients {
+                self.weight.gradient[channel] += gradientDotNormalised
+                self.bias.gradient[channel] += gradientSum
+            }
             guard needsInputGradient else { return }
             let scale = self.weight.value[channel] * inverseDeviation
             // In training the batch statistics depend on every input, which adds the two mean terms.

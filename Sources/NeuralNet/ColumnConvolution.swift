@@ -75,7 +75,7 @@ final class ColumnConvolution: ConvolutionEngine {
         }
     }
 
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, parameterGradients: ParameterGradients?,
                   inputGradient: Tensor?) {
         let batch = input.shape[0]
         let shape = geometry(for: input)
@@ -98,13 +98,15 @@ final class ColumnConvolution: ConvolutionEngine {
                                    pixels: pixels, into: chunk.pointer)
                 gradientBlock = chunk.pointer
             }
-            for channel in 0..<outChannels {
-                biasGradient[channel] += VectorMath.sum(gradientBlock + channel * width, count: width)
+            if let parameterGradients {
+                for channel in 0..<outChannels {
+                    parameterGradients.bias[channel] += VectorMath.sum(gradientBlock + channel * width, count: width)
+                }
+                fillColumns(input, shape, first: first, count: count)
+                gemm(transposeA: false, transposeB: true, m: outChannels, n: shape.columnRows, k: width,
+                     a: gradientBlock, lda: width, b: columns.pointer, ldb: width,
+                     beta: 1, c: parameterGradients.weight.pointer, ldc: shape.columnRows)
             }
-            fillColumns(input, shape, first: first, count: count)
-            gemm(transposeA: false, transposeB: true, m: outChannels, n: shape.columnRows, k: width,
-                 a: gradientBlock, lda: width, b: columns.pointer, ldb: width,
-                 beta: 1, c: weightGradient.pointer, ldc: shape.columnRows)
             if let inputGradient {
                 gemm(transposeA: true, transposeB: false, m: shape.columnRows, n: width, k: outChannels,
                      a: weight.pointer, lda: shape.columnRows, b: gradientBlock, ldb: width,

@@ -64,15 +64,17 @@ final class ColumnTransposedConvolution: ConvolutionEngine {
         }
     }
 
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, parameterGradients: ParameterGradients?,
                   inputGradient: Tensor?) {
         let batch = input.shape[0]
         let shape = geometry(for: input)
         let pixels = shape.outputPixels
         let perChunk = ChunkLayout.imagesPerChunk(batch: batch, pixels: pixels)
         let outputImage = outChannels * shape.inputPixels
-        addBiasGradient(outputGradient, images: batch, channels: outChannels, pixels: shape.inputPixels,
-                        into: biasGradient)
+        if let parameterGradients {
+            addBiasGradient(outputGradient, images: batch, channels: outChannels, pixels: shape.inputPixels,
+                            into: parameterGradients.bias)
+        }
         columns.resize([kernelRows, perChunk * pixels])
         chunk.resize([inChannels, perChunk * pixels])
         var first = 0
@@ -85,11 +87,13 @@ final class ColumnTransposedConvolution: ConvolutionEngine {
                 shape.imageToColumns(gradients + (first + image) * outputImage, channel: channel,
                                      columns: cols + image * pixels, rowStride: width)
             }
-            ChunkLayout.gather(input.pointer, first: first, count: count, channels: inChannels, pixels: pixels,
-                               into: chunk.pointer)
-            gemm(transposeA: false, transposeB: true, m: inChannels, n: kernelRows, k: width,
-                 a: chunk.pointer, lda: width, b: columns.pointer, ldb: width,
-                 beta: 1, c: weightGradient.pointer, ldc: kernelRows)
+            if let parameterGradients {
+                ChunkLayout.gather(input.pointer, first: first, count: count, channels: inChannels, pixels: pixels,
+                                   into: chunk.pointer)
+                gemm(transposeA: false, transposeB: true, m: inChannels, n: kernelRows, k: width,
+                     a: chunk.pointer, lda: width, b: columns.pointer, ldb: width,
+                     beta: 1, c: parameterGradients.weight.pointer, ldc: kernelRows)
+            }
             if let inputGradient {
                 gemm(transposeA: false, transposeB: false, m: inChannels, n: width, k: kernelRows,
                      a: weight.pointer, lda: kernelRows, b: columns.pointer, ldb: width,

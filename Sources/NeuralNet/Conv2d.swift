@@ -113,13 +113,14 @@ public final class Conv2d: GemmLayer {
         let input = input!
         let shape = geometry(for: input)
         inputGradient.resize(needsInputGradient ? input.shape : [0])
+        let parameterGradients = ParameterGradients(of: weight, bias)
         defer {
-            stats.flops += (needsInputGradient ? 2 : 1) * 2 * input.shape[0] * shape.outputPixels * outChannels
-                * shape.columnRows
+            let passes = (needsInputGradient ? 1 : 0) + (parameterGradients == nil ? 0 : 1)
+            stats.flops += passes * 2 * input.shape[0] * shape.outputPixels * outChannels * shape.columnRows
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
         engine.backward(input: input, weight: weight.value, outputGradient: outputGradient,
-                        weightGradient: weight.gradient, biasGradient: bias.gradient,
+                        parameterGradients: parameterGradients,
                         inputGradient: needsInputGradient ? inputGradient : nil)
         return inputGradient
     }

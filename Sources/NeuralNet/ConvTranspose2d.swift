@@ -97,12 +97,13 @@ public final class ConvTranspose2d: GemmLayer {
         let started = monotonicNanoseconds()
         let input = input!
         inputGradient.resize(needsInputGradient ? input.shape : [0])
+        let parameterGradients = ParameterGradients(of: weight, bias)
         defer {
-            stats.flops += (needsInputGradient ? 2 : 1) * passFLOPs(input)
+            stats.flops += ((needsInputGradient ? 1 : 0) + (parameterGradients == nil ? 0 : 1)) * passFLOPs(input)
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
         engine(for: input).backward(input: input, weight: weight.value, outputGradient: outputGradient,
-                                    weightGradient: weight.gradient, biasGradient: bias.gradient,
+                                    parameterGradients: parameterGradients,
                                     inputGradient: needsInputGradient ? inputGradient : nil)
         return inputGradient
     }

@@ -8,11 +8,29 @@ protocol ConvolutionEngine {
     /// output = convolution(input, weight) + bias, written over `output`.
     func forward(input: Tensor, weight: Tensor, bias: Tensor, output: Tensor)
 
-    /// Adds the weight and bias gradients into `weightGradient` and `biasGradient` (so that they accumulate over
-    /// several passes, as parameter gradients do) and, when `inputGradient` is given, writes the gradient with
-    /// respect to `input` over it. `input` and `weight` are those of the forward pass being differentiated.
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+    /// Adds the weight and bias gradients into `parameterGradients` when given (so that they accumulate over several
+    /// passes, as parameter gradients do) and, when `inputGradient` is given, writes the gradient with respect to
+    /// `input` over it. `input` and `weight` are those of the forward pass being differentiated.
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, parameterGradients: ParameterGradients?,
                   inputGradient: Tensor?)
+}
+
+/// Where a convolution's backward pass adds its weight and bias gradients. A pass without them (a frozen layer, see
+/// `Parameter.requiresGradient`) skips the work that only they need.
+struct ParameterGradients {
+    let weight: Tensor
+    let bias: Tensor
+
+    init(weight: Tensor, bias: Tensor) {
+        self.weight = weight
+        self.bias = bias
+    }
+
+    /// The gradients of `weight` and `bias`, or nil when neither requires one.
+    init?(of weight: Parameter, _ bias: Parameter) {
+        guard weight.requiresGradient || bias.requiresGradient else { return nil }
+        self.init(weight: weight.gradient, bias: bias.gradient)
+    }
 }
 
 extension ConvolutionEngine {

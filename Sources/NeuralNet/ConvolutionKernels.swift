@@ -225,18 +225,20 @@ enum TransformLoops {
         }
     }
 
-    /// The backward GEMMs of every transform point, spread over the workers: weightGradients[p] +=
-    /// productGradients[p] · tiles[p]ᵀ, then, when `inputGradient`, tiles[p] = weights[p]ᵀ · productGradients[p]
+    /// The backward GEMMs of every transform point, spread over the workers: when `weightGradients` is given,
+    /// weightGradients[p] += productGradients[p] · tiles[p]ᵀ, then, when `inputGradient`, tiles[p] = weights[p]ᵀ · productGradients[p]
     /// (the tiles are no longer needed: their gradient replaces them). Layouts as in `multiplyPoints`.
     static func multiplyPointGradients(_ points: Int, weights: UnsafePointer<Float>, tiles: UnsafeMutablePointer<Float>,
-                                       productGradients: UnsafePointer<Float>, weightGradients: UnsafeMutablePointer<Float>,
+                                       productGradients: UnsafePointer<Float>, weightGradients: UnsafeMutablePointer<Float>?,
                                        outChannels: Int, inChannels: Int, columns: Int, inputGradient: Bool) {
         Parallel.forEach(points) { point in
             let productGradient = productGradients + point * outChannels * columns
             let tile = tiles + point * inChannels * columns
-            serialGemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: columns,
-                       a: productGradient, lda: columns, b: tile, ldb: columns,
-                       beta: 1, c: weightGradients + point * outChannels * inChannels, ldc: inChannels)
+            if let weightGradients {
+                serialGemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: columns,
+                           a: productGradient, lda: columns, b: tile, ldb: columns,
+                           beta: 1, c: weightGradients + point * outChannels * inChannels, ldc: inChannels)
+            }
             if inputGradient {
                 serialGemm(transposeA: true, transposeB: false, m: inChannels, n: columns, k: outChannels,
                            a: weights + point * outChannels * inChannels, lda: inChannels,

@@ -79,12 +79,14 @@ public final class GroupNorm2d: Layer, PerExampleGradientLayer {
         let groupSize = perChannel * pixels
         let gradients = outputGradient.pointer
         let centred = normalised.pointer
-        for image in 0..<batch {
-            for channel in 0..<channels {
-                let plane = (image * channels + channel) * pixels
-                let (sum, dot) = VectorMath.sumAndCenteredDot(gradients + plane, centred + plane, count: pixels, center: 0)
-                weight.gradient[channel] += dot
-                bias.gradient[channel] += sum
+        if needsParameterGradients {
+            for image in 0..<batch {
+                for channel in 0..<channels {
+                    let plane = (image * channels + channel) * pixels
+                    let (sum, dot) = VectorMath.sumAndCenteredDot(gradients + plane, centred + plane, count: pixels, center: 0)
+                    weight.gradient[channel] += dot
+                    bias.gradient[channel] += sum
+                }
             }
         }
         inputGradient.resize(needsInputGradient ? normalised.shape : [0])

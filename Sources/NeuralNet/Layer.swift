@@ -10,6 +10,10 @@ public final class Parameter: @unchecked Sendable {
     public let value: Tensor
     /// The accumulated gradient of the loss with respect to `value`; same shape.
     public let gradient: Tensor
+    /// Whether backward passes add into `gradient`. A search over a network's input (an attack) clears it, as
+    /// PyTorch's `requires_grad = False`, so that backward computes input gradients only; a layer computes all its
+    /// parameter gradients when any of its parameters requires one.
+    public var requiresGradient = true
 
     /// A parameter holding `value`, with a zero gradient.
     public init(_ value: Tensor) {
@@ -71,6 +75,9 @@ extension Layer {
     public func zeroGradients() {
         for parameter in parameters { parameter.gradient.fill(0) }
     }
+
+    /// Whether any parameter requires a gradient: a layer skips its parameter gradients when none does.
+    var needsParameterGradients: Bool { parameters.contains(where: \.requiresGradient) }
 }
 
 /// An input whose shape a layer cannot take; the message names the layer.
@@ -81,4 +88,14 @@ public struct ShapeError: Error, CustomStringConvertible, Sendable {
     public init(layer: String, expected: String, actual: [Int]) {
         description = "\(layer): expected input of shape \(expected), got \(actual)"
     }
+}
+
+/// Runs `body` with every parameter of `layers` frozen (`requiresGradient` false), then restores each parameter's
+/// setting: a search over the networks' input (an attack) then pays for input gradients only.
+public func withFrozenParameters<Result>(of layers: [Layer], _ body: () throws -> Result) rethrows -> Result {
+    let parameters = layers.flatMap(\.parameters)
+    let settings = parameters.map(\.requiresGradient)
+    for parameter in parameters { parameter.requiresGradient = false }
+    defer { for (parameter, setting) in zip(parameters, settings) { parameter.requiresGradient = setting } }
+    return try body()
 }

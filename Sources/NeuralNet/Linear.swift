@@ -50,17 +50,21 @@ public final class Linear: GemmLayer {
         let started = monotonicNanoseconds()
         let input = input!
         let batch = input.shape[0]
+        let needsParameterGradients = needsParameterGradients
         defer {
-            stats.flops += (needsInputGradient ? 2 : 1) * 2 * batch * inFeatures * outFeatures
+            let passes = (needsInputGradient ? 1 : 0) + (needsParameterGradients ? 1 : 0)
+            stats.flops += passes * 2 * batch * inFeatures * outFeatures
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
-        gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: batch,
-             a: outputGradient.pointer, lda: outFeatures, b: input.pointer, ldb: inFeatures,
-             beta: 1, c: weight.gradient.pointer, ldc: inFeatures)
-        let biasGradient = bias.gradient.pointer
-        for row in 0..<batch {
-            let gradientRow = outputGradient.pointer + row * outFeatures
-            for feature in 0..<outFeatures { biasGradient[feature] += gradientRow[feature] }
+        if needsParameterGradients {
+            gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: batch,
+                 a: outputGradient.pointer, lda: outFeatures, b: input.pointer, ldb: inFeatures,
+                 beta: 1, c: weight.gradient.pointer, ldc: inFeatures)
+            let biasGradient = bias.gradient.pointer
+            for row in 0..<batch {
+                let gradientRow = outputGradient.pointer + row * outFeatures
+                for feature in 0..<outFeatures { biasGradient[feature] += gradientRow[feature] }
+            }
         }
         guard needsInputGradient else {
             inputGradient.resize([0])

@@ -79,7 +79,8 @@ extension Conv2d: PerExampleGradientLayer {
             weightGradient.fill(0)
             biasGradient.fill(0)
             engine.backward(input: single, weight: weight.value, outputGradient: singleGradient,
-                            weightGradient: weightGradient, biasGradient: biasGradient, inputGradient: nil)
+                            parameterGradients: ParameterGradients(weight: weightGradient, bias: biasGradient),
+                            inputGradient: nil)
             var total = 0.0
             for index in 0..<weightGradient.count { total += Double(weightGradient[index] * weightGradient[index]) }
             for index in 0..<outChannels { total += Double(biasGradient[index] * biasGradient[index]) }

@@ -49,7 +49,10 @@ public final class PrivateTrainingStep {
             for index in 0..<loss.gradient.count { loss.gradient[index] *= count }
             let logitGradient = logSoftmax.backward(loss.gradient, needsInputGradient: true)
             var squaredNorms = Array(repeating: 0.0, count: labels.count)
-            _ = try model.backwardAddingPerExampleSquaredNorms(logitGradient, into: &squaredNorms, needsInputGradient: false)
+            // This pass needs each example's norm only; the batch gradient comes from the second.
+            _ = try withFrozenParameters(of: [model]) {
+                try model.backwardAddingPerExampleSquaredNorms(logitGradient, into: &squaredNorms, needsInputGradient: false)
+            }
             let classes = logitGradient.count / labels.count
             var clipped = 0
             for (row, squaredNorm) in squaredNorms.enumerated() {
@@ -61,7 +64,6 @@ public final class PrivateTrainingStep {
                 for index in 0..<classes { gradientRow[index] *= factor }
             }
             lastClippedShare = Float(clipped) / count
-            optimizer.zeroGradients()
             _ = model.backward(logitGradient, needsInputGradient: false)
         }
         let deviation = noiseMultiplier * clipNorm

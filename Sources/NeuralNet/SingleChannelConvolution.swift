@@ -79,32 +79,34 @@ struct SingleChannelConvolution: ConvolutionEngine {
 
     /// Adds the weight and bias gradients to `weightGradient` and `biasGradient` and, when `inputGradient` is
     /// given, writes the input gradient there.
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, parameterGradients: ParameterGradients?,
                   inputGradient: Tensor?) {
         let (batch, height, width) = (input.shape[0], input.shape[2], input.shape[3])
         let pixels = height * width
         let paddedSize = (height + 2) * (width + 2)
         let sums = outChannels * 10
-        let lock = NSLock()
-        Parallel.forRanges(batch, grain: 1) { images in
-            // Per worker: a padded plane, then each channel's 9 weight sums and its bias sum.
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedSize + sums)
-            defer { scratch.deallocate() }
-            let accumulated = scratch + paddedSize
-            accumulated.update(repeating: 0, count: sums)
-            for image in images {
-                SingleChannelConvolution.pad(input.pointer + image * pixels, height: height, width: width, into: scratch)
-                for channel in 0..<outChannels {
-                    let gradient = outputGradient.pointer + (image * outChannels + channel) * pixels
-                    addWeightSums(scratch, gradient: gradient, height: height, width: width, into: accumulated + channel * 10)
+        if let parameterGradients {
+            let lock = NSLock()
+            Parallel.forRanges(batch, grain: 1) { images in
+                // Per worker: a padded plane, then each channel's 9 weight sums and its bias sum.
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedSize + sums)
+                defer { scratch.deallocate() }
+                let accumulated = scratch + paddedSize
+                accumulated.update(repeating: 0, count: sums)
+                for image in images {
+                    SingleChannelConvolution.pad(input.pointer + image * pixels, height: height, width: width, into: scratch)
+                    for channel in 0..<outChannels {
+                        let gradient = outputGradient.pointer + (image * outChannels + channel) * pixels
+                        addWeightSums(scratch, gradient: gradient, height: height, width: width, into: accumulated + channel * 10)
+                    }
                 }
+                lock.lock()
+                for channel in 0..<outChannels {
+                    for tap in 0..<9 { parameterGradients.weight.pointer[channel * 9 + tap] += accumulated[channel * 10 + tap] }
+                    parameterGradients.bias.pointer[channel] += accumulated[channel * 10 + 9]
+                }
+                lock.unlock()
             }
-            lock.lock()
-            for channel in 0..<outChannels {
-                for tap in 0..<9 { weightGradient.pointer[channel * 9 + tap] += accumulated[channel * 10 + tap] }
-                biasGradient.pointer[channel] += accumulated[channel * 10 + 9]
-            }
-            lock.unlock()
         }
         guard let inputGradient else { return }
         // The input gradient correlates each padded output-gradient plane with its channel's kernel turned 180°.

@@ -98,10 +98,12 @@ struct SingleOutputTransposedConvolution: ConvolutionEngine {
     /// given, writes the input gradient there. The input gradient is the stride-2 correlation
     /// dx[c][i][j] = Σ_{ky,kx} dy[2i+ky-1][2j+kx-1] · w[c][ky][kx]; splitting dy into its four phase planes makes
     /// every tap a unit-stride read.
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, parameterGradients: ParameterGradients?,
                   inputGradient: Tensor?) {
         let (batch, shape) = (input.shape[0], Geometry(height: input.shape[2], width: input.shape[3]))
-        addBiasGradient(outputGradient, images: batch, channels: 1, pixels: 4 * shape.pixels, into: biasGradient)
+        if let parameterGradients {
+            addBiasGradient(outputGradient, images: batch, channels: 1, pixels: 4 * shape.pixels, into: parameterGradients.bias)
+        }
         let inChannels = inChannels
         let inputPlanes = inChannels * shape.height * shape.vectorWidth
         let sums = inChannels * 16
@@ -121,22 +123,25 @@ struct SingleOutputTransposedConvolution: ConvolutionEngine {
                 rows.update(repeating: 0, count: inputPlanes)
                 for image in images {
                     Self.splitPhases(outputGradient.pointer + image * 4 * shape.pixels, shape, into: scratch)
-                    for channel in 0..<inChannels {
-                        for row in 0..<shape.height {
-                            (rows + (channel * shape.height + row) * shape.vectorWidth)
-                                .update(from: input.pointer + (image * inChannels + channel) * shape.pixels + row * shape.width,
-                                        count: shape.width)
+                    if parameterGradients != nil {
+                        for channel in 0..<inChannels {
+                            for row in 0..<shape.height {
+                                (rows + (channel * shape.height + row) * shape.vectorWidth)
+                                    .update(from: input.pointer + (image * inChannels + channel) * shape.pixels + row * shape.width,
+                                            count: shape.width)
+                            }
                         }
+                        Self.addWeightSums(phases: scratch, rows: rows, offsets: offsets, shape, inChannels: inChannels,
+                                           into: accumulated)
                     }
-                    Self.addWeightSums(phases: scratch, rows: rows, offsets: offsets, shape, inChannels: inChannels,
-                                       into: accumulated)
                     if let inputGradient {
                         Self.correlate(phases: scratch, offsets: offsets, shape, weights: weight.pointer, inChannels: inChannels,
                                        into: inputGradient.pointer + image * inChannels * shape.pixels)
                     }
                 }
+                guard let parameterGradients else { return }
                 lock.lock()
-                for index in 0..<sums { weightGradient.pointer[index] += accumulated[index] }
+                for index in 0..<sums { parameterGradients.weight.pointer[index] += accumulated[index] }
                 lock.unlock()
             }
         }

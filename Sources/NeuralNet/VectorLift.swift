@@ -22,14 +22,16 @@ struct VectorLift: ConvolutionEngine {
              beta: 1, c: output.pointer, ldc: kernelRows)
     }
 
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, parameterGradients: ParameterGradients?,
                   inputGradient: Tensor?) {
         let batch = input.shape[0]
-        addBiasGradient(outputGradient, images: batch, channels: outChannels, pixels: kernel * kernel,
-                        into: biasGradient)
-        gemm(transposeA: true, transposeB: false, m: inChannels, n: kernelRows, k: batch,
-             a: input.pointer, lda: inChannels, b: outputGradient.pointer, ldb: kernelRows,
-             beta: 1, c: weightGradient.pointer, ldc: kernelRows)
+        if let parameterGradients {
+            addBiasGradient(outputGradient, images: batch, channels: outChannels, pixels: kernel * kernel,
+                            into: parameterGradients.bias)
+            gemm(transposeA: true, transposeB: false, m: inChannels, n: kernelRows, k: batch,
+                 a: input.pointer, lda: inChannels, b: outputGradient.pointer, ldb: kernelRows,
+                 beta: 1, c: parameterGradients.weight.pointer, ldc: kernelRows)
+        }
         if let inputGradient {
             gemm(transposeA: false, transposeB: true, m: batch, n: inChannels, k: kernelRows,
                  a: outputGradient.pointer, lda: kernelRows, b: weight.pointer, ldb: kernelRows,

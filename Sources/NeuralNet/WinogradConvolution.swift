@@ -184,32 +184,35 @@ final class WinogradConvolution: ConvolutionEngine {
 
     /// Adds the weight and bias gradients into `weightGradient` and `biasGradient` and, when asked, writes the input
     /// gradient. `input` is the forward's input.
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, parameterGradients: ParameterGradients?,
                   inputGradient: Tensor?) {
         let shape = tiling(input)
         let batch = input.shape[0]
-        addBiasGradient(outputGradient, images: batch, channels: outChannels,
-                        pixels: shape.outputHeight * shape.outputWidth, into: biasGradient)
-        transformWeights(weight)
-        transformedWeightGradients.resize([36, outChannels, inChannels])
-        transformedWeightGradients.fill(0)
+        if let parameterGradients {
+            addBiasGradient(outputGradient, images: batch, channels: outChannels,
+                            pixels: shape.outputHeight * shape.outputWidth, into: parameterGradients.bias)
+            transformedWeightGradients.resize([36, outChannels, inChannels])
+            transformedWeightGradients.fill(0)
+        }
+        // Only the input gradient reads the transformed weights.
+        if inputGradient != nil { transformWeights(weight) }
         let perChunk = imagesPerChunk(batch: batch, tiling: shape)
         prepareBuffers(perChunk: perChunk, shape: shape)
         var first = 0
         while first < batch {
             let count = min(perChunk, batch - first)
             let columns = count * shape.tilesPerImage
-            transformInput(input, first: first, count: count, shape: shape)
+            if parameterGradients != nil { transformInput(input, first: first, count: count, shape: shape) }
             transformOutputGradient(outputGradient, first: first, count: count, shape: shape)
             TransformLoops.multiplyPointGradients(36, weights: transformedWeights.pointer, tiles: tiles.pointer,
                                                   productGradients: products.pointer,
-                                                  weightGradients: transformedWeightGradients.pointer,
+                                                  weightGradients: parameterGradients.map { _ in transformedWeightGradients.pointer },
                                                   outChannels: outChannels, inChannels: inChannels, columns: columns,
                                                   inputGradient: inputGradient != nil)
             if let inputGradient { transformTileGradients(into: inputGradient, first: first, count: count, shape: shape) }
             first += count
         }
-        addFilterGradients(into: weightGradient)
+        if let parameterGradients { addFilterGradients(into: parameterGradients.weight) }
     }
 
     /// dM = A dY Aᵀ for every 4x4 output tile (zero beyond the image): the product gradients, in `products`.

@@ -3,27 +3,30 @@
 extension WinogradUpsampling {
     /// Adds the weight and bias gradients into `weightGradient` and `biasGradient` and, when asked, writes the input
     /// gradient. `input` is the forward's input.
-    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+    func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, parameterGradients: ParameterGradients?,
                   inputGradient: Tensor?) {
         let shape = Tiling(height: input.shape[2], width: input.shape[3])
         let batch = input.shape[0]
-        addBiasGradient(outputGradient, images: batch, channels: outChannels,
-                        pixels: shape.outputHeight * shape.outputWidth, into: biasGradient)
-        transformWeights(weight)
         let weightGradients = transformedWeightGradients
-        weightGradients.resize([100, outChannels, inChannels])
-        weightGradients.fill(0)
+        if let parameterGradients {
+            addBiasGradient(outputGradient, images: batch, channels: outChannels,
+                            pixels: shape.outputHeight * shape.outputWidth, into: parameterGradients.bias)
+            weightGradients.resize([100, outChannels, inChannels])
+            weightGradients.fill(0)
+        }
+        // Only the input gradient reads the transformed weights.
+        if inputGradient != nil { transformWeights(weight) }
         inputGradient?.fill(0)
         let perChunk = prepareBuffers(batch: batch, shape: shape)
         var first = 0
         while first < batch {
             let count = min(perChunk, batch - first)
             let columns = Self.paddedColumns(count * shape.tilesPerImage)
-            transformInput(input, first: first, count: count, shape: shape, columns: columns)
+            if parameterGradients != nil { transformInput(input, first: first, count: count, shape: shape, columns: columns) }
             transformOutputGradient(outputGradient, first: first, count: count, shape: shape, columns: columns)
             TransformLoops.multiplyPointGradients(100, weights: transformedWeights.pointer, tiles: tiles.pointer,
                                                   productGradients: products.pointer,
-                                                  weightGradients: weightGradients.pointer,
+                                                  weightGradients: parameterGradients.map { _ in weightGradients.pointer },
                                                   outChannels: outChannels, inChannels: inChannels, columns: columns,
                                                   inputGradient: inputGradient != nil)
             if let inputGradient {
@@ -31,7 +34,7 @@ extension WinogradUpsampling {
             }
             first += count
         }
-        addFilterGradients(weightGradients, into: weightGradient)
+        if let parameterGradients { addFilterGradients(weightGradients, into: parameterGradients.weight) }
     }
 
     /// A (the adjoint of Aᵀ) applied to four points.

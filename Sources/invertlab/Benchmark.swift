@@ -163,15 +163,23 @@ struct Benchmark {
 
         let gan = GenerativePrior(imageSize: config.pixels, width: config.width, seed: 2019)
         var ganRandom = RandomGenerator(seed: 2020)
+        gan.generator.profile = profiles?("\(config.label) GAN step: generator")
+        gan.discriminator.profile = profiles?("\(config.label) GAN step: discriminator")
         let ganTime = try time({ _ = try gan.trainStep(real: images, rng: &ganRandom) }, resetting: [gan.generator, gan.discriminator])
         let ganFigures = figures(seconds: ganTime.seconds, steps: ganTime.steps, models: [gan.generator, gan.discriminator])
 
         let search = GMIAttack(prior: gan)
+        gan.generator.profile = profiles?("\(config.label) GMI iteration: generator")
+        gan.discriminator.profile = profiles?("\(config.label) GMI iteration: discriminator")
+        classifier.profile = profiles?("\(config.label) GMI iteration: target")
         let latent = GenerativePrior.sampleLatent(batch, rng: &rng)
         let latentGradient = Tensor()
-        let searchTime = try time({
-            _ = try search.objective(latent, labels: labels, target: classifier, prior: gan, latentGradient: latentGradient)
-        }, resetting: [gan.generator, gan.discriminator, classifier])
+        // Frozen as the attack runs them: the search needs the latent's gradient only.
+        let searchTime = try withFrozenParameters(of: [gan.generator, gan.discriminator, classifier]) {
+            try time({
+                _ = try search.objective(latent, labels: labels, target: classifier, prior: gan, latentGradient: latentGradient)
+            }, resetting: [gan.generator, gan.discriminator, classifier])
+        }
         let searchFigures = figures(seconds: searchTime.seconds, steps: searchTime.steps, models: [gan.generator, gan.discriminator, classifier])
         return ConfigFigures(width: config.width, classes: config.classes, pixels: config.pixels,
                              classifier: classifierFigures, attack: attackFigures, privateClassifier: privateFigures,

@@ -40,7 +40,8 @@ final class OptimisationAttackTests: XCTestCase {
 
     /// The latent gradient of the objective of GMI and of LOMMA's variants, −D(G(z)) + λ·L_id with L_id GMI's
     /// cross-entropy or the logit loss (with its feature term), over the target alone or with three students,
-    /// through every network in evaluation mode, against central differences.
+    /// through every network in evaluation mode, against central differences; with the networks frozen, as the
+    /// search runs them, the latent gradient is the same and no parameter gradient moves.
     func testGMIObjectiveGradientMatchesFiniteDifferencesInEveryVariant() throws {
         var rng = RandomGenerator(seed: 41)
         let prior = GenerativePrior(imageSize: 32, width: 2, seed: 42)
@@ -58,6 +59,16 @@ final class OptimisationAttackTests: XCTestCase {
             let analytic = Tensor()
             _ = try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: analytic)
             let analyticValues = analytic.values
+            let networks: [Layer] = [target, prior.generator, prior.discriminator] + students
+            for network in networks { network.zeroGradients() }
+            let frozen = Tensor()
+            _ = try withFrozenParameters(of: networks) {
+                try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: frozen)
+            }
+            XCTAssertEqual(frozen.values, analyticValues, "\(variant): frozen networks' latent gradient")
+            let moved = networks.flatMap(\.parameters).filter { parameter in parameter.gradient.values.contains { $0 != 0 } }
+            XCTAssertEqual(moved.count, 0, "\(variant): parameter gradients of frozen networks")
+            XCTAssertTrue(networks.flatMap(\.parameters).allSatisfy(\.requiresGradient), "\(variant): settings restored")
             let scratch = Tensor()
             for index in stride(from: 0, to: latent.count, by: 17) {
                 let original = latent[index]

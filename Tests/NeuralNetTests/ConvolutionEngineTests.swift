@@ -125,8 +125,9 @@ final class ConvolutionEngineTests: XCTestCase {
 
     /// Builds the layer twice from one seed, fast and reference, and compares their passes over each size in turn
     /// (so that the fast engine meets buffers sized for other shapes): batch 3 with the input gradient, batch 1 with
-    /// it, batch 3 without. Parameter gradients start from the same random values in both layers, so that an engine
-    /// that overwrites them rather than adding fails; the fast layer's input gradient is poisoned with NaN after
+    /// it, batch 3 without, batch 3 with it and the fast layer's parameters frozen. Parameter gradients start from
+    /// the same random values in both layers, so that an engine that overwrites them rather than adding fails (and
+    /// a frozen layer must leave them as they were); the fast layer's input gradient is poisoned with NaN after
     /// each pass, so that one that adds to it rather than overwriting fails.
     private func compare<L: Layer>(
         _ label: String, channels: Int, sizes: Sizes, seed: UInt64,
@@ -139,15 +140,18 @@ final class ConvolutionEngineTests: XCTestCase {
         let reference = make(&parameterRNG, true)
         var rng = RandomGenerator(seed: seed)
         for (height, width) in sizes {
-            for (batch, needsInputGradient) in [(3, true), (1, true), (3, false)] {
+            for (batch, needsInputGradient, frozen) in [(3, true, false), (1, true, false), (3, false, false), (3, true, true)] {
                 let input = Self.normal([batch, channels, height, width], &rng)
-                let name = "\(label) [\(batch), \(channels), \(height), \(width)]"
+                let name = "\(label) [\(batch), \(channels), \(height), \(width)]\(frozen ? " frozen" : "")"
                 XCTAssertTrue(takesPath(fast, input), "\(name): fast path not taken", file: file, line: line)
                 let parameters = zip(fast.namedParameters, reference.namedParameters)
+                var starts: [Tensor] = []
                 for ((_, fastParameter), (_, referenceParameter)) in parameters {
                     let start = Self.normal(fastParameter.gradient.shape, &rng)
                     fastParameter.gradient.copy(from: start)
                     referenceParameter.gradient.copy(from: start)
+                    fastParameter.requiresGradient = !frozen
+                    starts.append(start)
                 }
                 let expected = try reference.forward(input, mode: .training).clone()
                 let actual = try fast.forward(input, mode: .training)
@@ -159,9 +163,10 @@ final class ConvolutionEngineTests: XCTestCase {
                     check(actualInputGradient, expectedInputGradient, "\(name) input gradient", file: file, line: line)
                 }
                 actualInputGradient.fill(.nan)
-                for ((parameterName, fastParameter), (_, referenceParameter)) in parameters {
-                    check(fastParameter.gradient, referenceParameter.gradient, "\(name) \(parameterName) gradient",
-                          file: file, line: line)
+                for (((parameterName, fastParameter), (_, referenceParameter)), start) in zip(parameters, starts) {
+                    check(fastParameter.gradient, frozen ? start : referenceParameter.gradient,
+                          "\(name) \(parameterName) gradient", file: file, line: line)
+                    fastParameter.requiresGradient = true
                 }
             }
         }
