@@ -10,7 +10,7 @@ PYTHON ?= python3
 # The original ORL faces (make orl-data, make reproduce).
 ORL ?= ../shared/datasets/orl_faces
 
-.PHONY: deps build run test bench bench-compare bench-paired fixtures interop data reproduce models evaluators attack-models orl-data fuzz sanitize clean
+.PHONY: deps build run test bench bench-compare bench-paired torch-check fixtures interop data reproduce models evaluators attack-models orl-data fuzz sanitize clean
 
 deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -53,6 +53,11 @@ fixtures:
 # Checks that models saved here load strictly into the authors' PyTorch modules and give the same outputs.
 interop: build
 	$(PYTHON) scripts/check_pytorch_interop.py $(RELEASE_BINARY)
+
+# The classroom preset trained by both engines (invertlab's and PyTorch's, --engine torch) for 3 seeds, alternating:
+# classifier accuracy and victim MSE within 15%, and the workbench opening the PyTorch run folder (needs torch).
+torch-check: build
+	$(PYTHON) scripts/torch_check.py $(RELEASE_BINARY) $(ARGS)
 
 # The paper's findings, fuller than the test: truncation sweeps (aligned against unaligned) with generic, distinct and
 # aligned background knowledge, and joint training, on the embedded faces and on ORL. Tables print; grids and

@@ -157,14 +157,27 @@ public final class Experiment {
     }
 
     /// Takes a trained inversion model from `file` as the model of auxiliary set `auxiliary` trained on vectors
-    /// released under `trainingPolicy`, so that it is used instead of training one. The error names the option and
-    /// the expected shape.
-    public func adoptInversion(from file: URL, auxiliary: AuxiliarySource, trainingPolicy: ReleasePolicy) throws {
+    /// released under `trainingPolicy`, so that it is used instead of training one; a model trained by another
+    /// engine brings its epochs (`history`, measured on victims released under `historyRelease`) and the epoch it
+    /// kept. The error names the option and the expected shape.
+    public func adoptInversion(from file: URL, auxiliary: AuxiliarySource, trainingPolicy: ReleasePolicy,
+                               history: [LabEvent] = [], historyRelease: ReleasePolicy? = nil, chosenEpoch: Int? = nil) throws {
         let attack = newInversion(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
         do { try attack.trainer.model.loadState(from: file) } catch {
             throw ConfigurationError("--inversion: \(error) (the settings ask for a \(config.size) px inversion model of width \(config.width) for \(config.privateClasses) classes)")
         }
+        attack.history = history
+        attack.historyRelease = historyRelease
+        attack.chosenEpoch = chosenEpoch
         inversions[InversionKey(auxiliary: auxiliary, trainingPolicy: trainingPolicy)] = attack
+    }
+
+    /// Takes the target trained by another engine from `file`, with the epochs it reported, in place of training it.
+    public func adoptClassifier(from file: URL, history: [LabEvent]) throws {
+        do { try classifier.model.loadState(from: file) } catch {
+            throw ConfigurationError("the trained classifier: \(error)")
+        }
+        classifierHistory = history
     }
 
     /// The context an attack on this experiment's target gets, with `auxiliary` as background knowledge.

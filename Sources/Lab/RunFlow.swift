@@ -6,21 +6,27 @@ import NeuralNet
 public enum RunFlow {
     /// Runs `config` end to end; `classifierFile` loads the target instead of training it, `jointWeight` adds the
     /// malicious developer's joint training, `folder` receives the run folder (created once the data has loaded,
-    /// its `state.json` saying how the run ended). `describe` is told what was loaded before training starts;
+    /// its `state.json` saying how the run ended), `torch` trains the models with PyTorch instead of invertlab's
+    /// engine (in the run folder, which it then needs). `describe` is told what was loaded before training starts;
     /// `checkpoint` runs between any two batches, and what it throws stops the run.
     public static func run(_ config: ExperimentConfig, classifierFile: URL?, evaluator: EvaluatorChoice = .automatic,
-                           jointWeight: Float?, folder: RunFolder?,
+                           jointWeight: Float?, folder: RunFolder?, torch: TorchEngine? = nil,
                            observe: @escaping (LabEvent) throws -> Void,
                            checkpoint: @escaping () throws -> Void = {},
                            describe: (Experiment) -> Void = { _ in }) throws -> RunReport {
         let started = Date()
+        if torch != nil { try TorchEngine.check(config, jointWeight: jointWeight, folder: folder) }
         let lab = try Experiment(config, classifierFile: classifierFile, evaluator: evaluator, runFolder: folder, observe: observe)
         lab.checkpoint = checkpoint
         describe(lab)
         guard let folder else { return try evaluate(lab, trainClassifier: classifierFile == nil, jointWeight: jointWeight, started: started) }
         return try folder.track {
             try folder.saveConfig(config)
-            let report = try evaluate(lab, trainClassifier: classifierFile == nil, jointWeight: jointWeight, started: started)
+            if let torch {
+                _ = try torch.train(lab, in: folder, trainClassifier: classifierFile == nil, observe: observe, checkpoint: checkpoint)
+            }
+            let report = try evaluate(lab, trainClassifier: classifierFile == nil && torch == nil, jointWeight: jointWeight,
+                                      started: started)
             let attack = try lab.inversion(for: config.attack, checkpoints: true)
             try lab.writeRun(to: folder, attack: attack, settings: config.attack)
             return report

@@ -41,6 +41,13 @@ extension ExperimentConfig {
         assetFolders.map { $0.appendingPathComponent(path) }.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
+    /// The first existing file at `path` (such as `scripts/torch_engine.py`) beside an assets folder: in the
+    /// repository invertlab runs from.
+    public static func repositoryFile(_ path: String) -> URL? {
+        assetFolders.map { $0.deletingLastPathComponent().appendingPathComponent(path) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
     /// A trained target classifier shipped for a preset whose settings that shape the classifier are these ones,
     /// when the file is there.
     public var shippedClassifier: URL? { shippedModel("classifier") { $0.classifierSettings } }

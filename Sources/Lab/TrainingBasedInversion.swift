@@ -17,7 +17,7 @@ public final class TrainingBasedInversion: Attack {
     public internal(set) var historyRelease: ReleasePolicy?
     /// The epoch whose weights it keeps: the one with the lowest MSE on the held-out part of the auxiliary set
     /// (never on victims, which no attacker has); nil before training.
-    public private(set) var chosenEpoch: Int?
+    public internal(set) var chosenEpoch: Int?
 
     /// Its record of the chosen epoch, when it has one.
     public var chosenRecord: LabEvent? {

@@ -19,6 +19,10 @@ struct RunCommand: ParsableCommand {
             default) trains the inversion model on vectors released the same way, the paper's truncation \
             alignment; all trains on full vectors, the earlier approach the paper beats.
 
+            --engine torch trains both models with PyTorch instead (scripts/torch_engine.py; CUDA when present): \
+            invertlab exports the split and the initial weights into the run folder's torch/, the script trains \
+            there with the same settings, and invertlab grades and draws the result as its own.
+
             Example: invertlab run --aux generic --truncation 3 --out runs/k3
             """
     )
@@ -33,6 +37,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the run folder here (config.json, metrics.csv, grids, models).")
     var out: String?
 
+    @Option(help: "Which engine trains the models: invertlab, or torch (PyTorch, needs --out and pip install torch).")
+    var engine = TrainingEngine.invertlab
+
     @OptionGroup var output: OutputFlags
 
     @OptionGroup var repeats: SeedsOption
@@ -42,6 +49,9 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--joint takes a finite weight λ > 0, not \(joint)")
         }
         try repeats.check(classifier: release.classifier)
+        if engine == .torch && out == nil {
+            throw ValidationError("--engine torch needs --out: the run folder is where the two engines exchange data and models")
+        }
     }
 
     func run() throws {
@@ -82,7 +92,7 @@ struct RunCommand: ParsableCommand {
         let stop = SignalStop()
         return try stop.run(folder: folder) {
             try RunFlow.run(config, classifierFile: release.classifierFile, evaluator: try experiment.evaluatorChoice(),
-                            jointWeight: joint, folder: folder,
+                            jointWeight: joint, folder: folder, torch: engine == .torch ? try TorchEngine() : nil,
                             observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check) { lab in
                 guard !output.quiet, let auxiliary = try? lab.auxiliarySet(config.attack.auxiliary) else { return }
                 FileHandle.standardError.write(Data((lab.split.summary + "\nauxiliary: \(auxiliary.origin)\n").utf8))

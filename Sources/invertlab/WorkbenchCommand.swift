@@ -53,8 +53,19 @@ struct WorkbenchOptions: ParsableArguments {
         discussion: "It is taken as trained on the --aux set with vectors released as --train-truncation says; with --inversion that defaults to all (full vectors)."))
     var inversion: String?
 
+    @Option(help: ArgumentHelp(
+        "Open a run folder written by run (either engine): its settings, classifier and inversion model, untrained.",
+        discussion: "The same as --preset DIR/config.json --classifier DIR/classifier.safetensors --inversion DIR/inversion.safetensors with the folder's training release."))
+    var run: String?
+
     @Flag(help: "Draw faces with an ASCII ramp instead of 256-colour half blocks.")
     var ascii = false
+
+    func validate() throws {
+        if run != nil, experiment.preset != nil || release.classifier != nil || inversion != nil {
+            throw ValidationError("--run takes the settings and models from its folder; leave out --preset, --classifier and --inversion")
+        }
+    }
 
     /// The workbench opens on real faces: on the synthetic ones the paper's lessons are too faint to teach with
     /// (distinct background knowledge 1.4x the generic MSE, against 3x on ORL). The tour's steps are timed for
@@ -63,15 +74,19 @@ struct WorkbenchOptions: ParsableArguments {
 
     /// Opens the workbench, at the first step of the classroom tour when `tour`.
     func open(tour: Bool) throws {
-        let presetName = experiment.presetName(default: Self.defaultPreset(tour: tour))
+        let runFolder = run.map { URL(fileURLWithPath: $0) }
+        let presetName = runFolder?.appendingPathComponent("config.json").path
+            ?? experiment.presetName(default: Self.defaultPreset(tour: tour))
         var config = try experiment.config(defaultPreset: presetName)
         if inversion != nil { config.attack.trainingRelease = .fixed(.full) }
         try release.apply(to: &config)
         try config.validate()
+        let classifierFile = runFolder?.appendingPathComponent("classifier.safetensors") ?? release.classifierFile
+        let inversionFile = runFolder?.appendingPathComponent("inversion.safetensors") ?? inversion.map { URL(fileURLWithPath: $0) }
         // The data and any model files are read before the screen opens, so bad input is reported on a normal terminal.
         // A preset with a classifier in Assets starts from it, so the attack begins within seconds.
-        let launch = WorkbenchLaunch(config: config, presetName: presetName, classifierFile: release.classifierFile,
-                                     inversionFile: inversion.map { URL(fileURLWithPath: $0) }, retrain: retrain)
+        let launch = WorkbenchLaunch(config: config, presetName: presetName, classifierFile: classifierFile,
+                                     inversionFile: inversionFile, retrain: retrain)
         let session = try launch.startSession()
         WorkbenchApp(launch: launch, session: session, ascii: ascii, outputFolder: URL(fileURLWithPath: out), tour: tour).run()
     }

@@ -63,6 +63,9 @@ final class CommandLineTests: XCTestCase {
             (["run", "--defence", "mid:-2"], "--defence 'mid:-2': mid:B takes a weight B from 0 to 10"),
             (["run", "--query-budget", "0"], "--query-budget must be between 1 and"),
             (["defend", "--white-box-classes", "99"], "--white-box-classes: 99 is not a private class"),
+            (["run", "--engine", "torch"], "--engine torch needs --out"),
+            (["run", "--engine", "jax"], "--engine"),
+            (["--run", path("a-run"), "--preset", "orl"], "--run takes the settings and models from its folder"),
         ]
         for (arguments, expected) in cases {
             let result = try runInvertlab(arguments)
@@ -181,6 +184,7 @@ final class CommandLineTests: XCTestCase {
             (["--aux", path("no-such-aux")], "no-such-aux' is neither a known set"),
             (["--private-classes", "6", "--width", "4", "--inversion", path("missing.safetensors")], "--inversion"),
             (["--truncation", "top3"], "--truncation 'top3'"),
+            (["--run", path("no-such-run")], "no-such-run/config.json"),
         ]
         for (arguments, expected) in cases {
             let result = try runInvertlab(arguments)

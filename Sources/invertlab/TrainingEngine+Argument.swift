@@ -1,0 +1,4 @@
+import ArgumentParser
+import Lab
+
+extension TrainingEngine: ExpressibleByArgument {}
