@@ -9,6 +9,10 @@ grades and draws the run as it does its own.
 Progress goes to stdout as one JSON object per line (`step`, `classifier_epoch`, `inversion_epoch`, `stage`, and a
 closing `done`); errors go to stderr, and the exit status is non-zero.
 
+Several GPUs: torchrun --nproc_per_node N scripts/torch_engine.py RUN_FOLDER (what `--gpus N` runs): one process
+per GPU under DistributedDataParallel, each step's batch split between them and their gradients averaged, batch
+normalisation synchronised across them; without CUDA the processes share the CPU (gloo), which checks the code path.
+
 Usage: python3 scripts/torch_engine.py RUN_FOLDER [--device auto|cpu|cuda]
 Needs torch, numpy and safetensors (pip install torch numpy safetensors).
 """
@@ -23,6 +27,8 @@ import time
 try:
     import numpy as np
     import torch
+    import torch.distributed as distributed
+    import torch.nn as nn
     import torch.nn.functional as F
     from safetensors.torch import load_file, save_file
 except ImportError as missing:
@@ -33,9 +39,55 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from paper_models import Classifier, Inversion  # noqa: E402
 
 
-def say(event, **fields):
-    """One progress line for invertlab."""
-    print(json.dumps({"event": event, **fields}), flush=True)
+class Processes:
+    """This process's place among those torchrun started (one, without torchrun)."""
+
+    def __init__(self, device_choice):
+        self.count = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        cuda = torch.cuda.is_available() and device_choice != "cpu"
+        if device_choice == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError("--device cuda: this torch sees no CUDA device")
+        if cuda:
+            local = int(os.environ.get("LOCAL_RANK", "0"))
+            torch.cuda.set_device(local)
+            self.device = torch.device("cuda", local)
+        else:
+            self.device = torch.device("cpu")
+        if self.count > 1:
+            distributed.init_process_group("nccl" if cuda else "gloo")
+
+    @property
+    def leads(self):
+        """Whether this process reports and writes files (the others only train)."""
+        return self.rank == 0
+
+    def wrap(self, model):
+        """`model` for training: under DistributedDataParallel (with synchronised batch norm on GPUs) when there are
+        several processes."""
+        if self.count == 1:
+            return model
+        if self.device.type == "cuda":
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+            return nn.parallel.DistributedDataParallel(model, device_ids=[self.device.index])
+        return nn.parallel.DistributedDataParallel(model)
+
+    def share(self, model):
+        """Makes every process hold the leader's weights and buffers (batch statistics drift apart per process)."""
+        if self.count > 1:
+            for value in model.state_dict().values():
+                distributed.broadcast(value, 0)
+
+    def close(self):
+        if self.count > 1:
+            distributed.barrier()
+            distributed.destroy_process_group()
+
+
+def say(processes, event, **fields):
+    """One progress line for invertlab, from the leading process."""
+    if processes.leads:
+        print(json.dumps({"event": event, **fields}), flush=True)
 
 
 class Job:
@@ -104,15 +156,17 @@ def adam(parameters, job):
                             amsgrad=job.amsgrad)
 
 
-def shuffled_batches(count, batch, generator, device):
-    order = torch.randperm(count, generator=generator).to(device)
-    return [order[part.start:part.stop] for part in in_batches(count, batch)]
+def shuffled_batches(count, batch, generator, processes):
+    """A fresh order per epoch, cut into batches (the last partial one kept); each process takes its share of
+    every batch (the generator is seeded alike in all, so the orders agree)."""
+    order = torch.randperm(count, generator=generator)
+    return [order[start:min(start + batch, count)][processes.rank::processes.count].to(processes.device)
+            for start in range(0, count, batch)]
 
 
-def train_epoch(model, optimizer, inputs, targets, loss_of, name, epoch, epochs, job, generator, device):
-    """One pass over `inputs` in shuffled batches (the last partial batch kept), reporting each step; the mean of
-    the batch losses, as invertlab reports an epoch."""
-    batches = shuffled_batches(len(inputs), job.batch, generator, device)
+def train_epoch(model, optimizer, inputs, targets, loss_of, name, epoch, epochs, job, generator, processes):
+    """One pass over `inputs`, reporting each step; the mean of the batch losses, as invertlab reports an epoch."""
+    batches = shuffled_batches(len(inputs), job.batch, generator, processes)
     losses = []
     for step, rows in enumerate(batches, start=1):
         model.train()
@@ -121,18 +175,21 @@ def train_epoch(model, optimizer, inputs, targets, loss_of, name, epoch, epochs,
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-        say("step", model=name, epoch=epoch, epochs=epochs, step=step, steps=len(batches), loss=loss.item())
+        say(processes, "step", model=name, epoch=epoch, epochs=epochs, step=step, steps=len(batches), loss=loss.item())
     return sum(losses) / len(losses)
 
 
-def train_classifier(job, model, data, generator, device):
+def train_classifier(job, model, data, generator, processes):
     images, labels = data["classifier_train_images"], data["classifier_train_labels"]
-    optimizer = adam(model.parameters(), job)
+    trained = processes.wrap(model)
+    optimizer = adam(trained.parameters(), job)
     for epoch in range(1, job.epochs_classifier + 1):
-        loss = train_epoch(model, optimizer, images, labels, F.nll_loss, "classifier", epoch, job.epochs_classifier, job,
-                           generator, device)
-        say("classifier_epoch", epoch=epoch, loss=loss, train_accuracy=accuracy(model, images, labels),
-            test_accuracy=accuracy(model, data["classifier_test_images"], data["classifier_test_labels"]))
+        loss = train_epoch(trained, optimizer, images, labels, F.nll_loss, "classifier", epoch, job.epochs_classifier,
+                           job, generator, processes)
+        if processes.leads:
+            say(processes, "classifier_epoch", epoch=epoch, loss=loss, train_accuracy=accuracy(model, images, labels),
+                test_accuracy=accuracy(model, data["classifier_test_images"], data["classifier_test_labels"]))
+    processes.share(model)
 
 
 @torch.no_grad()
@@ -143,25 +200,32 @@ def mean_squared_error(decoder, vectors, images):
     return total / max(images.numel(), 1)
 
 
-def train_inversion(job, classifier, decoder, data, training_policy, record, generator, noise, device):
-    """Trains `decoder` on the auxiliary images' vectors released under `training_policy`, keeps the epoch with the
-    lowest MSE on the held-out auxiliary images; with `record`, reports the victims' MSE each epoch."""
-    train_images, held_images = data["auxiliary_train_images"], data["auxiliary_held_out_images"]
-    train_vectors = answers(classifier, train_images, training_policy, noise)
-    held_vectors = answers(classifier, held_images, training_policy, noise)
-    optimizer = adam(decoder.parameters(), job)
+def train_inversion(job, classifier, decoder, data, plan, processes):
+    """Trains `decoder` as `plan` says (its auxiliary set, the release of its training vectors), keeps the epoch
+    with the lowest MSE on the held-out auxiliary images, and, when the plan names a victims' release, reports the
+    victims' MSE each epoch. Returns the kept epoch (on the leading process)."""
+    generator = torch.Generator().manual_seed(job.seed + 5)
+    noise = torch.Generator().manual_seed(job.seed + 7)
+    train_images = job.array(plan["auxiliary"] + "_train_images", processes.device)
+    held_images = job.array(plan["auxiliary"] + "_held_out_images", processes.device)
+    train_vectors = answers(classifier, train_images, plan["training_release"], noise)
+    held_vectors = answers(classifier, held_images, plan["training_release"], noise)
+    trained = processes.wrap(decoder)
+    optimizer = adam(trained.parameters(), job)
     best = None
     for epoch in range(1, job.epochs_inversion + 1):
-        loss = train_epoch(decoder, optimizer, train_vectors, train_images, F.mse_loss, "inversion", epoch,
-                           job.epochs_inversion, job, generator, device)
+        loss = train_epoch(trained, optimizer, train_vectors, train_images, F.mse_loss, "inversion", epoch,
+                           job.epochs_inversion, job, generator, processes)
+        if not processes.leads:
+            continue
         held_out = mean_squared_error(decoder, held_vectors, held_images) if len(held_images) else loss
         if math.isfinite(held_out) and (best is None or held_out < best[1]):
             best = (epoch, held_out, copy.deepcopy(decoder.state_dict()))
-        if record:
-            victims = [mean_squared_error(decoder, answers(classifier, data[name], job.victim_release, noise), data[name])
+        if plan.get("victim_release") is not None:
+            victims = [mean_squared_error(decoder, answers(classifier, data[name], plan["victim_release"], noise), data[name])
                        for name in ("classifier_train_images", "classifier_test_images")]
-            say("inversion_epoch", epoch=epoch, loss=loss, held_out_mse=held_out, victim_train_mse=victims[0],
-                victim_test_mse=victims[1])
+            say(processes, "inversion_epoch", file=plan["file"], epoch=epoch, loss=loss, held_out_mse=held_out,
+                victim_train_mse=victims[0], victim_test_mse=victims[1])
     if best is not None:
         decoder.load_state_dict(best[2])
     return best[0] if best is not None else None
@@ -178,43 +242,40 @@ def main():
     parser.add_argument("folder", help="the run folder invertlab prepared")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     arguments = parser.parse_args()
-    device = torch.device("cuda" if arguments.device == "auto" and torch.cuda.is_available() else
-                          ("cpu" if arguments.device == "auto" else arguments.device))
+    processes = Processes(arguments.device)
+    device = processes.device
     # invertlab computes in float32 throughout; TF32 on a GPU would not.
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     job = Job(arguments.folder)
     torch.manual_seed(job.seed)
-    say("stage", text=f"torch {torch.__version__} on {device}: loading the split invertlab exported")
-    names = ["classifier_train_images", "classifier_test_images", "auxiliary_train_images", "auxiliary_held_out_images"]
-    data = {name: job.array(name, device) for name in names}
+    say(processes, "stage", text=f"torch {torch.__version__} on {device} x {processes.count}: loading the split invertlab exported")
+    data = {name: job.array(name, device) for name in ("classifier_train_images", "classifier_test_images")}
     for name in ("classifier_train_labels", "classifier_test_labels"):
         data[name] = job.labels(name, device)
     started = time.time()
     classifier = Classifier(job.image_size, job.classes, job.width).to(device)
     classifier.load_state_dict(load_file(os.path.join(job.exchange, "classifier-init.safetensors")))
-    shuffles = torch.Generator().manual_seed(job.seed)
     if job.train_classifier:
-        say("stage", text=f"training the classifier on {len(data['classifier_train_images'])} private images")
-        train_classifier(job, classifier, data, shuffles, device)
-    save(classifier, os.path.join(job.folder, "classifier.safetensors"))
+        say(processes, "stage", text=f"training the classifier on {len(data['classifier_train_images'])} private images")
+        train_classifier(job, classifier, data, torch.Generator().manual_seed(job.seed), processes)
+    if processes.leads:
+        save(classifier, os.path.join(job.folder, "classifier.safetensors"))
     classifier_seconds = time.time() - started
     chosen_epochs, decoder_seconds = {}, {}
-    for decoder_job in job.decoders:
+    for plan in job.decoders:
         started_decoder = time.time()
-        output, policy = decoder_job["file"], decoder_job["training_release"]
-        decoder = Inversion(job.image_size, job.classes, job.width, keep=decoder_job["keep"]).to(device)
+        decoder = Inversion(job.image_size, job.classes, job.width, keep=plan["keep"]).to(device)
         decoder.load_state_dict(load_file(os.path.join(job.exchange, "inversion-init.safetensors")))
-        say("stage", text=f"training the inversion model on {len(data['auxiliary_train_images'])} auxiliary images "
-                          f"(vectors released: {policy})")
-        generator = torch.Generator().manual_seed(job.seed + 5)
-        noise = torch.Generator().manual_seed(job.seed + 7)
-        chosen_epochs[output] = train_inversion(job, classifier, decoder, data, policy, decoder_job["records_victims"],
-                                                generator, noise, device)
-        save(decoder, os.path.join(job.folder, output))
-        decoder_seconds[output] = time.time() - started_decoder
-    say("done", device=str(device), torch=torch.__version__, classifier_seconds=classifier_seconds,
+        say(processes, "stage", text=f"training the inversion model {plan['file']} (vectors released: {plan['training_release']})")
+        chosen_epochs[plan["file"]] = train_inversion(job, classifier, decoder, data, plan, processes)
+        if processes.leads:
+            save(decoder, os.path.join(job.folder, plan["file"]))
+        decoder_seconds[plan["file"]] = time.time() - started_decoder
+    say(processes, "done", device=f"{device} x {processes.count}", torch=torch.__version__, classifier_seconds=classifier_seconds,
         chosen_epochs=chosen_epochs, inversion_seconds=decoder_seconds)
+    processes.close()
+
 
 if __name__ == "__main__":
     try:

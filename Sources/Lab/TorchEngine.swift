@@ -8,8 +8,9 @@ public struct TorchEngine: Sendable {
     public let command: [String]
 
     /// An engine started by `command`, or by default the Python of `INVERTLAB_PYTHON` (else `python3`) on the
-    /// shipped script.
-    public init(command: [String]? = nil) throws {
+    /// shipped script: directly for one process, through torchrun (`torch.distributed.run`) for `processes` of them,
+    /// one per GPU.
+    public init(command: [String]? = nil, processes: Int = 1) throws {
         if let command {
             self.command = command
             return
@@ -18,7 +19,9 @@ public struct TorchEngine: Sendable {
             throw ConfigurationError("--engine torch: scripts/torch_engine.py was not found beside the Assets folder (run invertlab from its repository, or set INVERTLAB_ASSETS to the repository's Assets)")
         }
         let python = ProcessInfo.processInfo.environment["INVERTLAB_PYTHON"] ?? "python3"
-        self.command = [python, script.path]
+        self.command = processes > 1
+            ? [python, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", String(processes), script.path]
+            : [python, script.path]
     }
 
     /// What the engine reported when it finished.
@@ -43,22 +46,22 @@ public struct TorchEngine: Sendable {
         }
     }
 
-    /// Exports `lab`'s data into `folder`, trains there with PyTorch (the classifier too when `trainClassifier`),
-    /// and adopts the trained classifier and inversion models, with their epochs, into `lab`.
-    public func train(_ lab: Experiment, in folder: RunFolder, trainClassifier: Bool,
+    /// Exports `lab`'s data into `folder`, trains there with PyTorch (the classifier too when `trainClassifier`, and
+    /// the inversion models of `plans`), and adopts the trained models, with their epochs, into `lab`.
+    public func train(_ lab: Experiment, in folder: RunFolder, trainClassifier: Bool, plans: [TorchDecoderPlan],
                       observe: (LabEvent) throws -> Void, checkpoint: () throws -> Void) throws -> Outcome {
         let started = Date()
         try observe(.stage("exporting the split for the torch engine into \(folder.file(TorchExport.folderName).path)"))
-        let job = try TorchExport.write(lab, into: folder, trainClassifier: trainClassifier)
+        try TorchExport.write(lab, into: folder, trainClassifier: trainClassifier, plans: plans)
         var classifierHistory: [LabEvent] = []
-        var inversionHistory: [LabEvent] = []
+        var inversionHistories: [String: [LabEvent]] = [:]
         var summary: TorchProgress?
         try run(folder) { progress in
             if progress.event == "done" { summary = progress }
             guard let event = progress.labEvent else { return }
             switch event {
             case .classifierEpoch: classifierHistory.append(event)
-            case .inversionEpoch: inversionHistory.append(event)
+            case .inversionEpoch: inversionHistories[progress.file ?? "", default: []].append(event)
             default: break
             }
             try observe(event)
@@ -70,13 +73,10 @@ public struct TorchEngine: Sendable {
         if trainClassifier {
             try lab.adoptClassifier(from: folder.file("classifier.safetensors"), history: classifierHistory)
         }
-        let settings = lab.config.attack
-        for decoder in job.decoders {
-            let isMain = decoder.recordsVictims
-            try lab.adoptInversion(from: folder.file(decoder.file), auxiliary: settings.auxiliary,
-                                   trainingPolicy: isMain ? settings.trainingPolicy : .topK(1),
-                                   history: isMain ? inversionHistory : [], historyRelease: isMain ? settings.victimRelease : nil,
-                                   chosenEpoch: summary.chosenEpochs?[decoder.file] ?? nil)
+        for plan in plans {
+            try lab.adoptInversion(from: folder.file(plan.file), auxiliary: plan.auxiliary, trainingPolicy: plan.trainingPolicy,
+                                   history: inversionHistories[plan.file] ?? [], historyRelease: plan.victimRelease,
+                                   chosenEpoch: summary.chosenEpochs?[plan.file] ?? nil)
         }
         return Outcome(device: summary.device ?? "unknown", torchVersion: summary.torch ?? "unknown",
                        seconds: Date().timeIntervalSince(started))
@@ -124,8 +124,10 @@ public struct TorchEngine: Sendable {
         }
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let tail = (try? String(contentsOf: log, encoding: .utf8))?
-                .split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
+            // The script's own message names the cause; torchrun's report around it does not.
+            let lines = (try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n") ?? []
+            let own = lines.filter { $0.hasPrefix("torch engine:") || $0.hasPrefix("the torch engine needs") }
+            let tail = (own.isEmpty ? lines.suffix(3) : own.prefix(1)).joined(separator: " | ")
             let status = process.terminationReason == .exit ? "exit status \(process.terminationStatus)" : "signal \(process.terminationStatus)"
             throw ConfigurationError("the torch engine failed (\(status)): \(tail.isEmpty ? "no message" : tail); its messages are in \(log.path)")
         }

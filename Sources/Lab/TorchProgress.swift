@@ -3,6 +3,8 @@
 struct TorchProgress: Decodable {
     let event: String
     let text: String?
+    /// On `inversion_epoch`: the decoder's file.
+    let file: String?
     let model: String?
     let epoch: Int?
     let epochs: Int?
@@ -20,7 +22,7 @@ struct TorchProgress: Decodable {
     let chosenEpochs: [String: Int?]?
 
     enum CodingKeys: String, CodingKey {
-        case event, text, model, epoch, epochs, step, steps, loss, trainAccuracy = "train_accuracy"
+        case event, text, file, model, epoch, epochs, step, steps, loss, trainAccuracy = "train_accuracy"
         case testAccuracy = "test_accuracy", heldOutMSE = "held_out_mse", victimTrainMSE = "victim_train_mse"
         case victimTestMSE = "victim_test_mse", device, torch, chosenEpochs = "chosen_epochs"
     }

@@ -37,8 +37,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the run folder here (config.json, metrics.csv, grids, models).")
     var out: String?
 
-    @Option(help: "Which engine trains the models: invertlab, or torch (PyTorch, needs --out and pip install torch).")
-    var engine = TrainingEngine.invertlab
+    @OptionGroup var engine: EngineOptions
 
     @OptionGroup var output: OutputFlags
 
@@ -49,9 +48,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--joint takes a finite weight λ > 0, not \(joint)")
         }
         try repeats.check(classifier: release.classifier)
-        if engine == .torch && out == nil {
-            throw ValidationError("--engine torch needs --out: the run folder is where the two engines exchange data and models")
-        }
+        try engine.check(out: out)
     }
 
     func run() throws {
@@ -92,7 +89,7 @@ struct RunCommand: ParsableCommand {
         let stop = SignalStop()
         return try stop.run(folder: folder) {
             try RunFlow.run(config, classifierFile: release.classifierFile, evaluator: try experiment.evaluatorChoice(),
-                            jointWeight: joint, folder: folder, torch: engine == .torch ? try TorchEngine() : nil,
+                            jointWeight: joint, folder: folder, torch: try engine.torch(),
                             observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check) { lab in
                 guard !output.quiet, let auxiliary = try? lab.auxiliarySet(config.attack.auxiliary) else { return }
                 FileHandle.standardError.write(Data((lab.split.summary + "\nauxiliary: \(auxiliary.origin)\n").utf8))

@@ -16,6 +16,9 @@ struct SweepCommand: ParsableCommand {
             train and test victims (lower is a better attack); the paper finds aligned below unaligned for every \
             k below the class count, the gap widening as k shrinks.
 
+            --engine torch trains every model with PyTorch in the run folder (see run --help); the table is \
+            measured by invertlab as always.
+
             Example: invertlab sweep --truncation 1,3,5,10,all --aux generic,distinct --out runs/sweep
             """
     )
@@ -37,6 +40,8 @@ struct SweepCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Victims shown in each grid row (at least 1).")
     var victims = 8
 
+    @OptionGroup var engine: EngineOptions
+
     @OptionGroup var output: OutputFlags
 
     @OptionGroup var repeats: SeedsOption
@@ -44,6 +49,7 @@ struct SweepCommand: ParsableCommand {
     func validate() throws {
         guard victims >= 1 else { throw ValidationError("--victims must be at least 1, not \(victims)") }
         try repeats.check(classifier: classifier)
+        try engine.check(out: out)
     }
 
     func run() throws {
@@ -83,7 +89,15 @@ struct SweepCommand: ParsableCommand {
         lab.checkpoint = stop.check
         return try stop.run(folder: folder) {
             guard let folder else { return try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: nil) }
-            return try folder.track { try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: folder) }
+            return try folder.track {
+                if let torch = try engine.torch() {
+                    try TorchEngine.check(config, jointWeight: nil, folder: folder)
+                    _ = try torch.train(lab, in: folder, trainClassifier: classifier == nil,
+                                        plans: TorchDecoderPlan.sweep(auxiliaries: auxiliaries, policies: policies),
+                                        observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check)
+                }
+                return try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: folder)
+            }
         }
     }
 
@@ -91,7 +105,7 @@ struct SweepCommand: ParsableCommand {
     /// grids and the report go to `folder`.
     private func sweep(_ lab: Experiment, policies: [ReleasePolicy], auxiliaries: [AuxiliarySource], folder: RunFolder?) throws -> SweepReport {
         let config = lab.config
-        if classifier == nil { try lab.trainClassifier() }
+        if classifier == nil && engine.engine == .invertlab { try lab.trainClassifier() }
         var rows: [SweepReport.Row] = []
         let test = lab.split.classifierTest
         let shown = min(victims, test.count)

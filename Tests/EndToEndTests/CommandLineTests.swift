@@ -65,6 +65,8 @@ final class CommandLineTests: XCTestCase {
             (["defend", "--white-box-classes", "99"], "--white-box-classes: 99 is not a private class"),
             (["run", "--engine", "torch"], "--engine torch needs --out"),
             (["run", "--engine", "jax"], "--engine"),
+            (["run", "--gpus", "2", "--out", path("gpus")], "--gpus 2 trains with PyTorch; add --engine torch"),
+            (["sweep", "--engine", "torch"], "--engine torch needs --out"),
             (["--run", path("a-run"), "--preset", "orl"], "--run takes the settings and models from its folder"),
         ]
         for (arguments, expected) in cases {

@@ -29,7 +29,7 @@ final class TorchEngineTests: XCTestCase {
         let lab = try Experiment(config)
         let folder = try RunFolder(output.appendingPathComponent("export"))
         try folder.create()
-        let job = try TorchExport.write(lab, into: folder, trainClassifier: true)
+        let job = try TorchExport.write(lab, into: folder, trainClassifier: true, plans: TorchDecoderPlan.run(config))
         let exchange = folder.file(TorchExport.folderName)
 
         for (set, name) in [(lab.split.classifierTrain, "classifier_train"), (lab.split.classifierTest, "classifier_test")] {
@@ -39,8 +39,8 @@ final class TorchEngineTests: XCTestCase {
             XCTAssertEqual(try NumpyArray.readLabels(exchange.appendingPathComponent("\(name)_labels.npy"), classes: 6), set.labels, name)
         }
         let auxiliary = try lab.auxiliarySet(config.attack.auxiliary)
-        let training = try NumpyArray.read(exchange.appendingPathComponent("auxiliary_train_images.npy"))
-        let heldOut = try NumpyArray.read(exchange.appendingPathComponent("auxiliary_held_out_images.npy"))
+        let training = try NumpyArray.read(exchange.appendingPathComponent("auxiliary_0_train_images.npy"))
+        let heldOut = try NumpyArray.read(exchange.appendingPathComponent("auxiliary_0_held_out_images.npy"))
         XCTAssertEqual(heldOut.shape[0], auxiliary.count / 10, "a tenth held out, as invertlab's decoder holds out")
         XCTAssertEqual(training.shape[0] + heldOut.shape[0], auxiliary.count)
 
@@ -56,14 +56,22 @@ final class TorchEngineTests: XCTestCase {
 
         let written = try JSONDecoder().decode(TorchJob.self, from: Data(contentsOf: exchange.appendingPathComponent("job.json")))
         XCTAssertEqual(written, job)
-        XCTAssertEqual(job.victimRelease, "2")
-        XCTAssertEqual(job.decoders.map(\.file), ["inversion.safetensors", TorchJob.classInferenceFile])
+        XCTAssertEqual(job.decoders.map(\.file), ["inversion.safetensors", TorchDecoderPlan.classInferenceFile])
         XCTAssertEqual(job.decoders.map(\.keep), [2, 1])
         XCTAssertEqual(job.decoders.map(\.trainingRelease), ["2", "1"])
+        XCTAssertEqual(job.decoders.map(\.victimRelease), ["2", nil], "only the run's own decoder is measured each epoch")
+        XCTAssertEqual(job.decoders.map(\.auxiliary), ["auxiliary_0", "auxiliary_0"])
         XCTAssertEqual(job.learningRate, 2e-4)
         XCTAssertTrue(job.amsgrad)
         config.attack.victimRelease = .topK(1)
-        XCTAssertEqual(TorchJob(config, trainClassifier: false).decoders.count, 1, "a top-1 decoder serves class inference itself")
+        XCTAssertEqual(TorchDecoderPlan.run(config).count, 1, "a top-1 decoder serves class inference itself")
+
+        // A sweep's plans: per auxiliary set the unaligned decoder and one per victims' release, each once.
+        let sweep = TorchDecoderPlan.sweep(auxiliaries: [.kind(.generic), .kind(.distinct)], policies: [.topK(1), .full, .rounded(2)])
+        XCTAssertEqual(sweep.map(\.file), ["inversion-aux0-all.safetensors", "inversion-aux0-1.safetensors", "inversion-aux0-round_2.safetensors",
+                                            "inversion-aux1-all.safetensors", "inversion-aux1-1.safetensors", "inversion-aux1-round_2.safetensors"])
+        let sweepJob = TorchJob(config, trainClassifier: true, plans: sweep)
+        XCTAssertEqual(sweepJob.decoders.map(\.auxiliary), ["auxiliary_0", "auxiliary_0", "auxiliary_0", "auxiliary_1", "auxiliary_1", "auxiliary_1"])
     }
 
     func testRunAdoptsWhatTheEngineTrainedWithItsEpochs() throws {
@@ -75,8 +83,8 @@ final class TorchEngineTests: XCTestCase {
             echo 'a line that is not JSON is skipped'
             echo '{"event":"step","model":"classifier","epoch":1,"epochs":1,"step":1,"steps":1,"loss":1.7}'
             echo '{"event":"classifier_epoch","epoch":1,"loss":1.7,"train_accuracy":0.5,"test_accuracy":0.25}'
-            echo '{"event":"inversion_epoch","epoch":1,"loss":0.07,"held_out_mse":0.06,"victim_train_mse":0.05,"victim_test_mse":0.055}'
-            echo '{"event":"inversion_epoch","epoch":2,"loss":0.06,"held_out_mse":0.05,"victim_train_mse":0.04,"victim_test_mse":0.045}'
+            echo '{"event":"inversion_epoch","file":"inversion.safetensors","epoch":1,"loss":0.07,"held_out_mse":0.06,"victim_train_mse":0.05,"victim_test_mse":0.055}'
+            echo '{"event":"inversion_epoch","file":"inversion.safetensors","epoch":2,"loss":0.06,"held_out_mse":0.05,"victim_train_mse":0.04,"victim_test_mse":0.045}'
             echo '{"event":"done","device":"cpu","torch":"none","chosen_epochs":{"inversion.safetensors":2,"inversion-top1.safetensors":1}}'
             """)
         let folder = try RunFolder(output.appendingPathComponent("run"))
