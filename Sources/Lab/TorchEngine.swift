@@ -56,7 +56,7 @@ public struct TorchEngine: Sendable {
         var classifierHistory: [LabEvent] = []
         var inversionHistories: [String: [LabEvent]] = [:]
         var summary: TorchProgress?
-        try run(folder) { progress in
+        try run(folder, checkpoint: checkpoint) { progress in
             if progress.event == "done" { summary = progress }
             guard let event = progress.labEvent else { return }
             switch event {
@@ -88,8 +88,9 @@ public struct TorchEngine: Sendable {
     }
 
     /// Runs the command on `folder`, handing each stdout line that parses to `handle`; throws when it cannot start,
-    /// exits non-zero (quoting the end of its stderr), or when `handle` throws (the process is then stopped).
-    private func run(_ folder: RunFolder, handle: (TorchProgress) throws -> Void) throws {
+    /// exits non-zero (quoting its message), or when `handle` throws (the process is then stopped). A stop asked for
+    /// while it ran (Ctrl-C reaches the script too) is reported by `checkpoint` as the interruption it is.
+    private func run(_ folder: RunFolder, checkpoint: () throws -> Void, handle: (TorchProgress) throws -> Void) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command + [folder.url.path]
@@ -123,6 +124,7 @@ public struct TorchEngine: Sendable {
             throw error
         }
         process.waitUntilExit()
+        try checkpoint()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             // The script's own message names the cause; torchrun's report around it does not.
             let lines = (try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n") ?? []
