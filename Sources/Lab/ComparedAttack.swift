@@ -63,7 +63,10 @@ public enum ComparedAttack: Hashable, Sendable {
             }
             return attack
         }
-        guard !chosen.isEmpty, Set(chosen).count == chosen.count else {
+        guard !chosen.isEmpty else {
+            throw ConfigurationError("\(option) '\(text)': name at least one attack (all or \(all.map(\.name).joined(separator: ", ")))")
+        }
+        guard Set(chosen).count == chosen.count else {
             throw ConfigurationError("\(option) '\(text)': name each attack once")
         }
         // The table keeps its order, whatever the order asked: GMI's variants reuse the GAN the first one trains.

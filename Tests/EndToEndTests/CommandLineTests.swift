@@ -67,6 +67,8 @@ final class CommandLineTests: XCTestCase {
             (["run", "--engine", "jax"], "--engine"),
             (["run", "--gpus", "2", "--out", path("gpus")], "--gpus 2 trains with PyTorch; add --engine torch"),
             (["sweep", "--engine", "torch"], "--engine torch needs --out"),
+            (["compare", "--attacks", ","], "--attacks ',': name at least one attack (all or aligned"),
+            (["compare", "--attacks", "gmi,gmi"], "--attacks 'gmi,gmi': name each attack once"),
             (["--run", path("a-run"), "--preset", "orl"], "--run takes the settings and models from its folder"),
         ]
         for (arguments, expected) in cases {
