@@ -23,7 +23,7 @@ public enum RunFlow {
         return try folder.track {
             try folder.saveConfig(config)
             if let torch {
-                _ = try torch.train(lab, in: folder, trainClassifier: classifierFile == nil, plans: TorchDecoderPlan.run(config),
+                try torch.train(lab, in: folder, trainClassifier: classifierFile == nil, plans: TorchDecoderPlan.run(config),
                                     observe: observe, checkpoint: checkpoint)
             }
             let report = try evaluate(lab, trainClassifier: classifierFile == nil && torch == nil, jointWeight: jointWeight,

@@ -24,14 +24,6 @@ public struct TorchEngine: Sendable {
             : [python, script.path]
     }
 
-    /// What the engine reported when it finished.
-    public struct Outcome: Sendable {
-        /// The device it trained on (`cpu`, `cuda`) and its torch version.
-        public let device: String
-        public let torchVersion: String
-        public let seconds: Double
-    }
-
     /// Refuses what the torch engine does not train: training defences and the joint attack run on invertlab's
     /// own engine only; the exchange needs a run folder.
     public static func check(_ config: ExperimentConfig, jointWeight: Float?, folder: RunFolder?) throws {
@@ -47,9 +39,10 @@ public struct TorchEngine: Sendable {
     }
 
     /// Exports `lab`'s data into `folder`, trains there with PyTorch (the classifier too when `trainClassifier`, and
-    /// the inversion models of `plans`), and adopts the trained models, with their epochs, into `lab`.
+    /// the inversion models of `plans`), and adopts the trained models, with their epochs, into `lab`; the last
+    /// stage reported says where it trained and how long it took.
     public func train(_ lab: Experiment, in folder: RunFolder, trainClassifier: Bool, plans: [TorchDecoderPlan],
-                      observe: (LabEvent) throws -> Void, checkpoint: () throws -> Void) throws -> Outcome {
+                      observe: (LabEvent) throws -> Void, checkpoint: () throws -> Void) throws {
         let started = Date()
         try observe(.stage("exporting the split for the torch engine into \(folder.file(TorchExport.folderName).path)"))
         try TorchExport.write(lab, into: folder, trainClassifier: trainClassifier, plans: plans)
@@ -78,8 +71,8 @@ public struct TorchEngine: Sendable {
                                    history: inversionHistories[plan.file] ?? [], historyRelease: plan.victimRelease,
                                    chosenEpoch: summary.chosenEpochs?[plan.file] ?? nil)
         }
-        return Outcome(device: summary.device ?? "unknown", torchVersion: summary.torch ?? "unknown",
-                       seconds: Date().timeIntervalSince(started))
+        try observe(.stage(String(format: "torch engine: trained on %@ with torch %@ in %.0f s", summary.device ?? "?",
+                                  summary.torch ?? "?", Date().timeIntervalSince(started))))
     }
 
     /// Where the engine's stderr goes: kept whole in the run folder, its tail quoted in errors.

@@ -92,7 +92,7 @@ struct SweepCommand: ParsableCommand {
             return try folder.track {
                 if let torch = try engine.torch() {
                     try TorchEngine.check(config, jointWeight: nil, folder: folder)
-                    _ = try torch.train(lab, in: folder, trainClassifier: classifier == nil,
+                    try torch.train(lab, in: folder, trainClassifier: classifier == nil,
                                         plans: TorchDecoderPlan.sweep(auxiliaries: auxiliaries, policies: policies),
                                         observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check)
                 }

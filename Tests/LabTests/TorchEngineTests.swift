@@ -67,7 +67,7 @@ final class TorchEngineTests: XCTestCase {
         XCTAssertEqual(TorchDecoderPlan.run(config).count, 1, "a top-1 decoder serves class inference itself")
 
         // A sweep's plans: per auxiliary set the unaligned decoder and one per victims' release, each once.
-        let sweep = TorchDecoderPlan.sweep(auxiliaries: [.kind(.generic), .kind(.distinct)], policies: [.topK(1), .full, .rounded(2)])
+        let sweep = TorchDecoderPlan.sweep(auxiliaries: [.kind(.generic), .kind(.distinct)], policies: [.topK(1), .full, .rounded(decimals: 2)])
         XCTAssertEqual(sweep.map(\.file), ["inversion-aux0-all.safetensors", "inversion-aux0-1.safetensors", "inversion-aux0-round_2.safetensors",
                                             "inversion-aux1-all.safetensors", "inversion-aux1-1.safetensors", "inversion-aux1-round_2.safetensors"])
         let sweepJob = TorchJob(config, trainClassifier: true, plans: sweep)
