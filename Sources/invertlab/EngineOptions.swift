@@ -6,7 +6,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Which engine trains the models: invertlab, or torch (PyTorch, needs --out and pip install torch).")
     var engine = TrainingEngine.invertlab
 
-    @Option(help: "With --engine torch: train on this many GPUs, one process each (torchrun, DistributedDataParallel); without CUDA the processes share the CPU.")
+    @Option(parsing: .unconditional, help: "With --engine torch: train on this many GPUs, one process each (torchrun, DistributedDataParallel); without CUDA the processes share the CPU.")
     var gpus = 1
 
     /// Checks the options against each other and against `out`, the run folder the engines share.

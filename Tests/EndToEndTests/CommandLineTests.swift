@@ -67,6 +67,7 @@ final class CommandLineTests: XCTestCase {
             (["run", "--engine", "jax"], "--engine"),
             (["run", "--gpus", "2", "--out", path("gpus")], "--gpus 2 trains with PyTorch; add --engine torch"),
             (["sweep", "--engine", "torch"], "--engine torch needs --out"),
+            (["run", "--engine", "torch", "--gpus", "-1", "--out", path("gpus")], "--gpus must be between 1 and 64, not -1"),
             (["compare", "--attacks", ","], "--attacks ',': name at least one attack (all or aligned"),
             (["compare", "--attacks", "gmi,gmi"], "--attacks 'gmi,gmi': name each attack once"),
             (["--run", path("a-run"), "--preset", "orl"], "--run takes the settings and models from its folder"),
