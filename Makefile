@@ -2,8 +2,8 @@
 
 SWIFT ?= swift
 # Debian/Ubuntu packages the build links against (OpenBLAS now; ncursesw, libpng, libjpeg and zlib for the
-# workbench and image loaders).
-SYSTEM_PACKAGES := tmux pkg-config libopenblas-dev libncurses-dev libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev
+# workbench and image loaders; ncurses-term for the direct-colour terminfo entries).
+SYSTEM_PACKAGES := tmux pkg-config libopenblas-dev libncurses-dev ncurses-term libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE_BINARY := .build/release/invertlab
 PYTHON ?= python3

@@ -8,9 +8,9 @@ public struct BrailleChart {
     public struct Series {
         public let name: String
         public let values: [Double]
-        public let colour: Int
+        public let colour: Colour
 
-        public init(name: String, values: [Double], colour: Int) {
+        public init(name: String, values: [Double], colour: Colour) {
             self.name = name
             self.values = values
             self.colour = colour

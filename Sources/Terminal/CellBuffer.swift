@@ -18,13 +18,13 @@ public struct Rect: Sendable, Equatable {
     }
 }
 
-/// Colours of the 256-colour palette; `nil` is the terminal's default.
+/// A cell's colours and weight; a `nil` colour is the terminal's default.
 public struct Style: Sendable, Equatable, Hashable {
-    public var foreground: Int?
-    public var background: Int?
+    public var foreground: Colour?
+    public var background: Colour?
     public var bold: Bool
 
-    public init(foreground: Int? = nil, background: Int? = nil, bold: Bool = false) {
+    public init(foreground: Colour? = nil, background: Colour? = nil, bold: Bool = false) {
         self.foreground = foreground
         self.background = background
         self.bold = bold

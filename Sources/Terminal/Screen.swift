@@ -13,22 +13,20 @@ public enum Key: Equatable, Sendable {
 /// The one owner of ncurses: it sets the terminal up, copies cell buffers to it, reads keys, and restores the
 /// terminal on every way out: `close`, normal exit, Ctrl-C, SIGTERM, and a crash (SIGSEGV, SIGABRT, SIGBUS, SIGILL).
 public final class Screen {
-    /// Whether the terminal shows the 256-colour palette (otherwise widgets draw in ASCII).
-    public let colourful: Bool
-    private var pairs: [PairKey: Int16] = [:]
-    private var nextPair: Int16 = 1
-    private let maximumPairs: Int
+    /// What the terminal shows: direct colour, the 256-colour palette, or neither (widgets then draw in ASCII).
+    public let depth: ColourDepth
+    private var pairs: ColourPairs
 
-    private struct PairKey: Hashable {
-        let foreground: Int
-        let background: Int
-    }
-
-    /// Opens the screen; `ascii` forces drawing without colour.
+    /// Opens the screen; `ascii` forces drawing without colour. A terminal that announces 24-bit colour
+    /// (`COLORTERM`) is opened with its direct-colour terminfo entry when one is installed, so greys are exact.
     public init(ascii: Bool = false) {
         setlocale(LC_ALL, "")
         Screen.installRestorers()
-        initscr()
+        let environment = ProcessInfo.processInfo.environment
+        let direct = ascii ? nil : DirectColourTerminal.terminfoName(
+            term: environment["TERM"], colourTerm: environment["COLORTERM"], insideTmux: environment["TMUX"] != nil)
+        // newterm returns nil (and prints nothing) when the entry is not installed; initscr then opens TERM as usual.
+        if direct == nil || invertlab_open_terminal(direct) == nil { initscr() }
         Screen.isOpen = true
         cbreak()
         noecho()
@@ -38,8 +36,9 @@ public final class Screen {
             start_color()
             use_default_colors()
         }
-        colourful = !ascii && has_colors() && invertlab_colours() >= 256
-        maximumPairs = Int(invertlab_colour_pairs())
+        let colours = Int(invertlab_colours())
+        depth = ascii || !has_colors() || colours < 256 ? .monochrome : colours >= 1 << 24 && tigetflag("RGB") > 0 ? .direct : .palette256
+        pairs = ColourPairs(limit: Int(invertlab_colour_pairs()))
     }
 
     deinit { close() }
@@ -53,6 +52,7 @@ public final class Screen {
     /// Shows `buffer`; ncurses sends only the cells that changed since the last frame.
     public func draw(_ buffer: CellBuffer) {
         let (width, height) = size
+        pairs.beginFrame()
         for y in 0..<min(height, buffer.height) {
             for x in 0..<min(width, buffer.width) {
                 // The bottom-right cell would scroll the screen on some terminals.
@@ -92,16 +92,15 @@ public final class Screen {
         }
     }
 
-    /// The colour pair for a style, made on first use; the default pair when the palette is off or pairs run out.
-    private func pair(for style: Style) -> Int16 {
-        guard colourful else { return 0 }
-        let key = PairKey(foreground: style.foreground ?? -1, background: style.background ?? -1)
-        if let known = pairs[key] { return known }
-        guard Int(nextPair) < min(maximumPairs, Int(Int16.max)) else { return 0 }
-        init_pair(nextPair, Int16(key.foreground), Int16(key.background))
-        pairs[key] = nextPair
-        nextPair += 1
-        return pairs[key]!
+    /// The colour pair for a style, defined on first use; the default pair without colour or when pairs run out.
+    private func pair(for style: Style) -> Int32 {
+        guard depth.isColourful else { return 0 }
+        let direct = depth == .direct
+        let wanted = ColourPairs.Colours(foreground: style.foreground?.terminalNumber(direct: direct) ?? -1,
+                                         background: style.background?.terminalNumber(direct: direct) ?? -1)
+        let (number, isNew) = pairs.pair(for: wanted)
+        if isNew { init_extended_pair(Int32(number), Int32(wanted.foreground), Int32(wanted.background)) }
+        return Int32(number)
     }
 
     // MARK: - Restoring the terminal

@@ -2,9 +2,9 @@
 public struct BarList {
     public let title: String
     public let entries: [(label: String, value: Double)]
-    public let colour: Int
+    public let colour: Colour
 
-    public init(title: String, entries: [(label: String, value: Double)], colour: Int = 75) {
+    public init(title: String, entries: [(label: String, value: Double)], colour: Colour = 75) {
         self.title = title
         self.entries = entries
         self.colour = colour

@@ -5,7 +5,7 @@ import Terminal
 
 extension WorkbenchApp {
     /// The whole screen for the current state.
-    func frame(width: Int, height: Int, colourful: Bool) -> CellBuffer {
+    func frame(width: Int, height: Int, depth: ColourDepth) -> CellBuffer {
         var buffer = CellBuffer(width: width, height: height)
         guard width >= 40, height >= 12 else {
             buffer.write("invertlab needs at least 40 x 12", x: 0, y: 0)
@@ -20,11 +20,11 @@ extension WorkbenchApp {
             buffer.write(" " + step.caption, x: 0, y: height - 2, style: Style(foreground: 231, background: 24, bold: true), limit: width)
         }
         switch view {
-        case .dashboard: drawDashboard(into: &buffer, at: body, colourful: colourful)
-        case .victim: drawVictim(into: &buffer, at: body, colourful: colourful)
-        case .sweep: drawSweep(into: &buffer, at: body, colourful: colourful)
-        case .classInference: drawClassInference(into: &buffer, at: body, colourful: colourful)
-        case .whiteBox: drawWhiteBox(into: &buffer, at: body, colourful: colourful)
+        case .dashboard: drawDashboard(into: &buffer, at: body, depth: depth)
+        case .victim: drawVictim(into: &buffer, at: body, depth: depth)
+        case .sweep: drawSweep(into: &buffer, at: body, depth: depth)
+        case .classInference: drawClassInference(into: &buffer, at: body, depth: depth)
+        case .whiteBox: drawWhiteBox(into: &buffer, at: body, depth: depth)
         case .setup: drawSetup(into: &buffer, at: body)
         case .help: drawHelp(into: &buffer, at: body)
         }
@@ -70,7 +70,7 @@ extension WorkbenchApp {
 
     /// Curves and the released vector on the left, the gallery of victims and reconstructions on the right, as large
     /// as the screen allows.
-    private func drawDashboard(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
+    private func drawDashboard(into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         let leftWidth = max(30, rect.width * 34 / 100)
         let vectorHeight = max(6, min(12, rect.height * 2 / 5))
         let chartsHeight = rect.height - vectorHeight
@@ -89,7 +89,7 @@ extension WorkbenchApp {
                          limit: inside.x + inside.width)
             return
         }
-        drawGallery(of: victims, into: &buffer, at: galleryRect, colourful: colourful)
+        drawGallery(of: victims, into: &buffer, at: galleryRect, depth: depth)
         drawReleasedVector(of: victims, into: &buffer, at: vectorPanel)
     }
 

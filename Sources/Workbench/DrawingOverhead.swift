@@ -34,7 +34,7 @@ public enum DrawingOverhead {
                 lastStep = Date()
             }
             if drawing && Date().timeIntervalSince(lastFrame) >= 0.066 {
-                _ = app.frame(width: 120, height: 40, colourful: true)
+                _ = app.frame(width: 120, height: 40, depth: .palette256)
                 lastFrame = Date()
             }
             // The workbench waits this long for a key between polls.

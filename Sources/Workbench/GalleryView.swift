@@ -8,7 +8,7 @@ extension WorkbenchApp {
 
     /// Victims above their reconstructions, as large as the panel allows (see `GalleryLayout`), paged by ←→: the
     /// page is the one holding the selected victim, marked under its pair.
-    func drawGallery(of victims: LabSession.Victims, into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
+    func drawGallery(of victims: LabSession.Victims, into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         let count = victims.truths.count
         let size = victims.truths.height
         let probe = rect.inset(1)
@@ -26,8 +26,8 @@ extension WorkbenchApp {
         for (position, index) in page.items.enumerated() {
             let corner = layout.origin(of: position, from: (inside.x, inside.y + 1))
             let box = Rect(x: corner.x, y: corner.y, width: layout.side, height: layout.imageRows)
-            GreyImageWidget(pixels: victims.truthPixels(index), width: size, height: size, ascii: !colourful).draw(into: &buffer, at: box)
-            GreyImageWidget(pixels: Array(victims.reconstructions.sample(index)), width: size, height: size, ascii: !colourful)
+            GreyImageWidget(pixels: victims.truthPixels(index), width: size, height: size, depth: depth).draw(into: &buffer, at: box)
+            GreyImageWidget(pixels: Array(victims.reconstructions.sample(index)), width: size, height: size, depth: depth)
                 .draw(into: &buffer, at: Rect(x: box.x, y: box.y + layout.imageRows, width: box.width, height: box.height))
             let selected = index == selectedVictim
             let label = (selected ? "▲ " : "") + "\(index + 1)"

@@ -52,7 +52,7 @@ public enum KeyLatency {
     private static func waitForEffect(of key: Character, in app: WorkbenchApp, deadline: Date) throws {
         while true {
             app.absorbEvents()
-            _ = app.frame(width: 100, height: 30, colourful: true)
+            _ = app.frame(width: 100, height: 30, depth: .palette256)
             let releaseKey = key == "k" || key == "K"
             if !releaseKey || app.session.currentVictims?.policy == app.session.currentAttack.victimRelease { return }
             guard Date() < deadline else { throw ConfigurationError("key \(key) had no effect on the screen in time") }

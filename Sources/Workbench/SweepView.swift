@@ -7,7 +7,7 @@ extension WorkbenchApp {
     /// might release, each column headed by its k, the victims' test MSE and the attack accuracy at that k. Columns rather than rows of k
     /// keep the faces large: the screen is wider than it is tall, and there are more victims than values of k.
     /// Victims page by ←→.
-    func drawSweep(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
+    func drawSweep(into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         let training = session.currentAttack.trainingRelease
         let inside = Panel("Truncation sweep: columns of k, " + (training == .likeVictims ? "each with its aligned model" : "one model trained on \(training.text)"))
             .draw(into: &buffer, at: rect)
@@ -26,7 +26,7 @@ extension WorkbenchApp {
         let shown = first..<min(victims.truths.count, first + perPage)
         shownVictims = shown
         func face(_ pixels: [Float], column: Int, band: Int) {
-            GreyImageWidget(pixels: pixels, width: size, height: size, ascii: !colourful)
+            GreyImageWidget(pixels: pixels, width: size, height: size, depth: depth)
                 .draw(into: &buffer, at: Rect(x: inside.x + column * layout.itemColumns, y: inside.y + headerRows + band * layout.bandRows,
                                               width: layout.side, height: layout.imageRows))
         }

@@ -5,7 +5,7 @@ import Terminal
 
 extension WorkbenchApp {
     /// One victim large: the true image beside its reconstruction, and the vector the attacker saw for it.
-    func drawVictim(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
+    func drawVictim(into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         guard let victims = session.currentVictims else {
             let inside = Panel("Victim").draw(into: &buffer, at: rect)
             buffer.write("appears once the attacker's model exists", x: inside.x, y: inside.y, limit: inside.x + inside.width)
@@ -24,9 +24,9 @@ extension WorkbenchApp {
         buffer.write("truth", x: inside.x, y: inside.y, style: Style(bold: true))
         buffer.write("reconstruction", x: inside.x + fitted.columns + 2, y: inside.y, style: Style(bold: true),
                      limit: inside.x + inside.width)
-        GreyImageWidget(pixels: truth, width: size, height: size, ascii: !colourful)
+        GreyImageWidget(pixels: truth, width: size, height: size, depth: depth)
             .draw(into: &buffer, at: Rect(x: inside.x, y: inside.y + 1, width: half.width, height: half.height))
-        GreyImageWidget(pixels: reconstruction, width: size, height: size, ascii: !colourful)
+        GreyImageWidget(pixels: reconstruction, width: size, height: size, depth: depth)
             .draw(into: &buffer, at: Rect(x: inside.x + fitted.columns + 2, y: inside.y + 1, width: half.width, height: half.height))
         let vectorPanel = Panel("What the attacker sees (\(victims.policy))")
             .draw(into: &buffer, at: Rect(x: rect.x + imagesWidth, y: rect.y, width: rect.width - imagesWidth, height: rect.height))
@@ -35,7 +35,7 @@ extension WorkbenchApp {
 
     /// A top-1 decoder's image for each class's one-hot vector, as large as the panel allows for ten or more at a
     /// time, paged by ←→.
-    func drawClassInference(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
+    func drawClassInference(into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         let classImages = session.currentClassImages
         let title = "Class inference" + (classImages.map { " (\($0.auxiliary))" } ?? "")
         let inside = Panel(title + ": a top-1 decoder's image for each class's one-hot vector").draw(into: &buffer, at: rect)
@@ -51,7 +51,7 @@ extension WorkbenchApp {
         let page = layout.page(showing: selectedClass, of: classes)
         for (position, index) in page.items.enumerated() {
             let corner = layout.origin(of: position, from: (inside.x, inside.y))
-            GreyImageWidget(pixels: Array(images.sample(index)), width: size, height: size, ascii: !colourful)
+            GreyImageWidget(pixels: Array(images.sample(index)), width: size, height: size, depth: depth)
                 .draw(into: &buffer, at: Rect(x: corner.x, y: corner.y, width: layout.side, height: layout.imageRows))
             buffer.write((index == selectedClass ? "▲ " : "") + "\(index + 1)", x: corner.x, y: corner.y + layout.imageRows,
                          style: Style(foreground: index == selectedClass ? 81 : 244), limit: corner.x + layout.side)

@@ -7,7 +7,7 @@ extension WorkbenchApp {
     /// the first column, then a column per attack (Fredrikson, GMI, GMI with the logit loss, with model
     /// augmentation, LOMMA), drawn live as the iterations run, and on the right the prior and identity losses of
     /// the attack running (or run last). Identities page by ←→; g runs the next attack.
-    func drawWhiteBox(into buffer: inout CellBuffer, at rect: Rect, colourful: Bool) {
+    func drawWhiteBox(into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         let attacks = ComparedAttack.optimisation
         let chartsWidth = max(22, rect.width * 22 / 100)
         let inside = Panel(rect.width >= 100 ? "White-box attacks: the target's gradients (g: next attack)" : "White-box attacks (g: next)")
@@ -29,7 +29,7 @@ extension WorkbenchApp {
         let shown = first..<min(runs.identities.count, first + perPage)
         let columnEnd = { (column: Int) in inside.x + column * layout.itemColumns + layout.side }
         func face(_ pixels: [Float], column: Int, band: Int) {
-            GreyImageWidget(pixels: pixels, width: size, height: size, ascii: !colourful)
+            GreyImageWidget(pixels: pixels, width: size, height: size, depth: depth)
                 .draw(into: &buffer, at: Rect(x: inside.x + column * layout.itemColumns, y: inside.y + headerRows + band * layout.bandRows,
                                               width: layout.side, height: layout.imageRows))
         }
@@ -76,7 +76,7 @@ extension WorkbenchApp {
 
     /// A column's second heading line, longest form first, and its colour: the accuracy once done, the iteration
     /// while running, what it prepares before its first snapshot, or the key to start it.
-    private static func status(of run: LabSession.WhiteBoxRun?) -> ([String], Int) {
+    private static func status(of run: LabSession.WhiteBoxRun?) -> ([String], Colour) {
         guard let run else { return (["g: run"], 240) }
         if run.finished {
             return (run.accuracyTop1.map { [String(format: "top-1 %.0f%%", 100 * $0), String(format: "%.0f%%", 100 * $0)] } ?? ["done"], 114)

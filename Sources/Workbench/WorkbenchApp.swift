@@ -82,7 +82,7 @@ public final class WorkbenchApp {
             absorbEvents()
             if Date().timeIntervalSince(lastFrame) >= 0.066 {
                 let (width, height) = screen.size
-                screen.draw(frame(width: width, height: height, colourful: screen.colourful))
+                screen.draw(frame(width: width, height: height, depth: screen.depth))
                 lastFrame = Date()
                 performPendingRestart()
             }

@@ -34,9 +34,9 @@ final class WorkbenchTests: XCTestCase {
         process.waitUntilExit()
     }
 
-    /// What the pane shows now.
-    private func screen() throws -> String {
-        let process = tmuxProcess(["capture-pane", "-p", "-t", session])
+    /// What the pane shows now; with `colours`, its text carries the escape sequences of each cell's colours.
+    private func screen(colours: Bool = false) throws -> String {
+        let process = tmuxProcess(["capture-pane", "-p"] + (colours ? ["-e"] : []) + ["-t", session])
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -58,11 +58,12 @@ final class WorkbenchTests: XCTestCase {
         return last
     }
 
-    private func start(_ options: String) throws {
+    /// Starts invertlab with `options` in a 100 x 30 pane; `environment` (`NAME=value ...`) is set for it alone.
+    private func start(_ options: String, environment: String = "") throws {
         let root = repositoryRoot.path
         try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30",
                   // Like an interactive shell, the wrapper ignores Ctrl-C itself; invertlab installs its own handler.
-                  "trap '' INT; ulimit -c 0; cd \(root) && \(invertlabBinary.path) \(options); echo EXITED $?; sleep 60"])
+                  "trap '' INT; ulimit -c 0; cd \(root) && \(environment) \(invertlabBinary.path) \(options); echo EXITED $?; sleep 60"])
     }
 
     /// The lines of the released-vector panel that show a bar.
@@ -150,6 +151,24 @@ final class WorkbenchTests: XCTestCase {
         shown = try waitFor("the program to end") { $0.contains("EXITED") }
         XCTAssert(shown.contains("EXITED 0"), shown)
         XCTAssertFalse(shown.contains("qQuit"), "the terminal is restored: the workbench's screen is gone")
+    }
+
+    /// A terminal that announces 24-bit colour gets exact greys: tmux keeps each cell's colour as the program sent it,
+    /// so the captured faces carry `48;2;g;g;g` backgrounds rather than palette indices.
+    func testTrueColourTerminalsShowExactGreys() throws {
+        XCTAssert(FileManager.default.fileExists(atPath: "/usr/share/terminfo/t/tmux-direct"),
+                  "tmux-direct comes with Debian's ncurses-term, which `make deps` installs")
+        try start("--preset classroom-faces --private-classes 6 --width 4 --epochs-classifier 2 --epochs-inversion 2",
+                  environment: "COLORTERM=truecolor")
+        _ = try waitFor("faces") { $0.contains("What the attacker sees") && $0.contains("▀") && $0.contains("ready") }
+        let coloured = try screen(colours: true)
+        let greys = coloured.components(separatedBy: "\u{1B}[").compactMap { sequence -> Int? in
+            let fields = sequence.prefix { $0 != "m" }.split(separator: ";").compactMap { Int($0) }
+            return fields.count == 5 && fields[0] == 48 && fields[1] == 2 && fields[2] == fields[3] && fields[3] == fields[4] ? fields[2] : nil
+        }
+        XCTAssertGreaterThan(Set(greys).count, 30, "more distinct greys than the 256-colour palette has: \(Set(greys).sorted())")
+        try tmux(["send-keys", "-t", session, "q"])
+        _ = try waitFor("the exit") { $0.contains("EXITED 0") }
     }
 
     func testTerminationAndCrashSignalsRestoreTheTerminal() throws {

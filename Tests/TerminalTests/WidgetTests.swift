@@ -100,13 +100,68 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(buffer[0, 0].style.foreground, 16)
         XCTAssertEqual(buffer[3, 1].style.background, 231)
         for x in 0..<4 {
-            XCTAssertEqual(buffer[x, 0].style.background, GreyPalette.dithered(1.0 / 3, x: x, y: 1))
-            XCTAssertEqual(buffer[x, 1].style.foreground, GreyPalette.dithered(2.0 / 3, x: x, y: 2))
+            XCTAssertEqual(buffer[x, 0].style.background, .palette(GreyPalette.dithered(1.0 / 3, x: x, y: 1)))
+            XCTAssertEqual(buffer[x, 1].style.foreground, .palette(GreyPalette.dithered(2.0 / 3, x: x, y: 2)))
         }
         var ascii = CellBuffer(width: 4, height: 2)
-        GreyImageWidget(pixels: pixels, width: 4, height: 4, ascii: true).draw(into: &ascii, at: Rect(x: 0, y: 0, width: 4, height: 2))
+        GreyImageWidget(pixels: pixels, width: 4, height: 4, depth: .monochrome).draw(into: &ascii, at: Rect(x: 0, y: 0, width: 4, height: 2))
         XCTAssertEqual(ascii.line(0), "::::")
         XCTAssertEqual(ascii.line(1), "%%%%")
+    }
+
+    func testDirectColourDrawsEachPixelsOwnGrey() {
+        let pixels: [Float] = [0, 0.25, 0.5, 1, 0.1, 0.2, 0.3, 0.4]
+        var buffer = CellBuffer(width: 4, height: 1)
+        GreyImageWidget(pixels: pixels, width: 4, height: 2, depth: .direct).draw(into: &buffer, at: Rect(x: 0, y: 0, width: 4, height: 1))
+        XCTAssertEqual(buffer.line(0), "▀▀▀▀")
+        XCTAssertEqual((0..<4).map { buffer[$0, 0].style.foreground }, [.grey(0), .grey(64), .grey(128), .grey(255)])
+        XCTAssertEqual((0..<4).map { buffer[$0, 0].style.background }, [.grey(26), .grey(51), .grey(77), .grey(102)])
+    }
+
+    func testColoursBecomeTheNumbersTheTerminalTakes() {
+        XCTAssertEqual(Colour.palette(81).terminalNumber(direct: false), 81)
+        XCTAssertEqual(Colour.grey(128).terminalNumber(direct: false), 244, "a grey on a 256-colour terminal is the nearest level")
+        XCTAssertEqual(Colour.grey(200).terminalNumber(direct: true), 0xC8C8C8)
+        XCTAssertEqual(Colour.grey(0).terminalNumber(direct: true), 0x010101, "numbers below 8 are the theme's ANSI colours")
+        XCTAssertEqual(Colour.palette(3).terminalNumber(direct: true), 3, "ANSI colours stay themselves")
+        XCTAssertEqual(Colour.palette(196).terminalNumber(direct: true), 0xFF0000)
+        XCTAssertEqual(Colour.palette(81).terminalNumber(direct: true), 0x5FD7FF)
+        XCTAssertEqual(Colour.palette(244).terminalNumber(direct: true), 0x808080)
+        XCTAssertEqual(Colour.palette(16).terminalNumber(direct: true), 0x010101)
+    }
+
+    func testDirectColourEntryFollowsTheTerminal() {
+        XCTAssertNil(DirectColourTerminal.terminfoName(term: "xterm-256color", colourTerm: nil, insideTmux: false))
+        XCTAssertNil(DirectColourTerminal.terminfoName(term: "xterm-256color", colourTerm: "yes", insideTmux: false))
+        XCTAssertEqual(DirectColourTerminal.terminfoName(term: "xterm-256color", colourTerm: "truecolor", insideTmux: false), "xterm-direct")
+        XCTAssertEqual(DirectColourTerminal.terminfoName(term: "vte-256color", colourTerm: "24bit", insideTmux: false), "vte-direct")
+        XCTAssertEqual(DirectColourTerminal.terminfoName(term: "screen-256color", colourTerm: "truecolor", insideTmux: true), "tmux-direct")
+        XCTAssertEqual(DirectColourTerminal.terminfoName(term: "kitty-direct", colourTerm: "truecolor", insideTmux: true), "kitty-direct")
+        XCTAssertNil(DirectColourTerminal.terminfoName(term: "screen-256color", colourTerm: "truecolor", insideTmux: false),
+                     "GNU screen has no direct-colour entry")
+        XCTAssertNil(DirectColourTerminal.terminfoName(term: "linux", colourTerm: "truecolor", insideTmux: false))
+    }
+
+    func testColourPairsAreReusedOnlyWhenTheFrameOnScreenLeftThem() {
+        var pairs = ColourPairs(limit: 4)
+        let colours = (0..<6).map { ColourPairs.Colours(foreground: $0, background: -1) }
+        pairs.beginFrame()
+        XCTAssertEqual(pairs.pair(for: colours[0]).number, 1)
+        XCTAssertEqual(pairs.pair(for: colours[1]).number, 2)
+        XCTAssertEqual(pairs.pair(for: colours[2]).number, 3)
+        XCTAssertEqual(pairs.pair(for: colours[3]).number, 0, "pairs 1-3 are all in this frame: the default pair")
+        XCTAssertEqual(pairs.pair(for: colours[1]).number, 2)
+        XCTAssertFalse(pairs.pair(for: colours[1]).isNew)
+        pairs.beginFrame()
+        XCTAssertEqual(pairs.pair(for: colours[2]).number, 3)
+        let reused = pairs.pair(for: colours[4])
+        XCTAssertTrue(reused.isNew, "a reused pair is defined again")
+        XCTAssertEqual(reused.number, 1, "pair 1 is the first the new frame left out")
+        XCTAssertEqual(pairs.pair(for: colours[5]).number, 2)
+        XCTAssertEqual(pairs.pair(for: colours[0]).number, 0, "its pair went to another colour, and the rest are in use")
+        pairs.beginFrame()
+        XCTAssertEqual(pairs.pair(for: colours[4]).number, 1, "still defined from the frame before")
+        XCTAssertFalse(pairs.pair(for: colours[4]).isNew)
     }
 
     func testThePaletteHasThirtyGreysAndDitheringAveragesToTheValue() throws {
@@ -138,11 +193,11 @@ final class WidgetTests: XCTestCase {
             let level = Int((max(0, min(1, value)) * 25).rounded())
             return level == 0 ? 16 : level == 25 ? 231 : 231 + level
         }
-        func errors(_ image: [Float], _ shown: (Float, Int, Int) -> Int) throws -> (pixel: Float, block: Float) {
+        func errors(_ image: [Float], _ shown: (Float, Int, Int) throws -> Float) throws -> (pixel: Float, block: Float) {
             var pixel: Float = 0, block: Float = 0
             var greys = [Float](repeating: 0, count: side * side)
             for y in 0..<side { for x in 0..<side {
-                greys[y * side + x] = try XCTUnwrap(GreyPalette.grey(ofIndex: shown(image[y * side + x], x, y)))
+                greys[y * side + x] = try shown(image[y * side + x], x, y)
                 pixel += abs(greys[y * side + x] - image[y * side + x])
             } }
             for by in stride(from: 0, to: side, by: 4) { for bx in stride(from: 0, to: side, by: 4) {
@@ -153,13 +208,21 @@ final class WidgetTests: XCTestCase {
             return (255 * pixel / Float(side * side), 255 * block / Float(side * side / 16))
         }
         for (name, image) in [("card", card), ("ramp", ramp)] {
-            let before = try errors(image) { value, _, _ in oldIndex(value) }
-            let nearest = try errors(image) { value, _, _ in GreyPalette.nearest(value) }
-            let dithered = try errors(image) { value, x, y in GreyPalette.dithered(value, x: x, y: y) }
-            print(String(format: "%@: grey MAE (of 255) per pixel / per 4x4 block: old ramp %.2f / %.2f, nearest %.2f / %.2f, dithered %.2f / %.2f",
-                         name, before.pixel, before.block, nearest.pixel, nearest.block, dithered.pixel, dithered.block))
+            func palette(_ index: Int) throws -> Float { try XCTUnwrap(GreyPalette.grey(ofIndex: index)) }
+            let before = try errors(image) { value, _, _ in try palette(oldIndex(value)) }
+            let nearest = try errors(image) { value, _, _ in try palette(GreyPalette.nearest(value)) }
+            let dithered = try errors(image) { value, x, y in try palette(GreyPalette.dithered(value, x: x, y: y)) }
+            // What a direct-colour terminal shows: the grey the widget draws, read back from its cell.
+            let exact = try errors(image) { value, _, _ in
+                guard case .grey(let level) = GreyImageWidget.exactGrey(value) else { throw XCTSkip("not a grey") }
+                return Float(level) / 255
+            }
+            print(String(format: "%@: grey MAE (of 255) per pixel / per 4x4 block: old ramp %.2f / %.2f, nearest %.2f / %.2f, dithered %.2f / %.2f, direct colour %.2f / %.2f",
+                         name, before.pixel, before.block, nearest.pixel, nearest.block, dithered.pixel, dithered.block, exact.pixel, exact.block))
             XCTAssertLessThan(nearest.pixel, before.pixel, name)
             XCTAssertLessThan(dithered.block, nearest.block, "\(name): dithering lowers the error of what the eye averages")
+            XCTAssertLessThanOrEqual(exact.pixel, 0.5, "\(name): direct colour is off by at most half a grey step")
+            XCTAssertLessThan(exact.pixel, dithered.pixel, name)
         }
     }
 

@@ -34,7 +34,7 @@ final class WorkbenchViewTests: XCTestCase {
         app.absorbEvents()
     }
 
-    private func screen(_ app: WorkbenchApp) -> String { app.frame(width: 100, height: 40, colourful: false).text }
+    private func screen(_ app: WorkbenchApp) -> String { app.frame(width: 100, height: 40, depth: .monochrome).text }
 
     func testSweepZoomAndExport() throws {
         let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces"))
@@ -237,13 +237,13 @@ final class WorkbenchViewTests: XCTestCase {
         let victims = try XCTUnwrap(app.session.currentVictims).truths.count
         XCTAssertGreaterThan(victims, 8, "every test victim is shown, page by page")
         for (width, height, side, shown) in [(80, 24, 14, 3), (100, 30, 20, 3), (160, 48, 32, 3)] {
-            let frame = app.frame(width: width, height: height, colourful: true)
+            let frame = app.frame(width: width, height: height, depth: .palette256)
             XCTAssertEqual(faceSide(frame), side, "\(width) x \(height)")
             XCTAssert(frame.text.contains("Victims 1-\(shown) of \(victims)"), "\(width) x \(height): \(frame.text)")
         }
         // ←→ page through all victims: the fourth is on the second page.
         for _ in 0..<3 { _ = app.handle(.right) }
-        let paged = app.frame(width: 100, height: 30, colourful: true).text
+        let paged = app.frame(width: 100, height: 30, depth: .palette256).text
         XCTAssert(paged.contains("Victims 4-6 of \(victims)"), paged)
         XCTAssert(paged.contains("▲ 4"), paged)
         XCTAssertEqual(app.exportView(), "exported \(output.path)/view-1-victims.png")
@@ -253,7 +253,7 @@ final class WorkbenchViewTests: XCTestCase {
     func testChartsPrintTheirLatestValues() throws {
         let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces", retrain: true))
         defer { app.session.cancel() }
-        let screen = app.frame(width: 100, height: 30, colourful: true).text
+        let screen = app.frame(width: 100, height: 30, depth: .palette256).text
         let testAccuracy = try XCTUnwrap(app.record.testAccuracy.last)
         let victimTest = try XCTUnwrap(app.record.victimTestMSE.last)
         XCTAssert(screen.contains("loss "), screen)
