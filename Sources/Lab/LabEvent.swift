@@ -1,5 +1,5 @@
 /// What a running experiment reports, in order, to whoever listens (the CLI's progress bar, the workbench).
-public enum LabEvent: Sendable {
+public enum LabEvent: Sendable, Equatable {
     /// A new stage began, in words ("training the classifier").
     case stage(String)
     /// One optimisation step finished: which model, its epoch (from 1) of `epochs`, its step (from 1) of `steps`.
@@ -12,7 +12,7 @@ public enum LabEvent: Sendable {
 }
 
 /// The models an experiment trains.
-public enum TrainedModel: String, Sendable {
+public enum TrainedModel: String, Sendable, Equatable {
     case classifier
     case inversion
     /// The evaluation classifier that grades attacks.

@@ -94,19 +94,9 @@ public struct RunFolder: Sendable {
         try encoder.encode(config).write(to: file("config.json"), options: .atomic)
     }
 
-    /// metrics.csv: one row per epoch of either model.
+    /// metrics.csv: one row per epoch of either model (`RunMetrics`).
     public func saveMetrics(_ history: [LabEvent]) throws {
-        var lines = ["model,epoch,loss,train_accuracy,test_accuracy,victim_train_mse,victim_test_mse,aux_held_out_mse"]
-        for event in history {
-            switch event {
-            case let .classifierEpoch(epoch, loss, train, test):
-                lines.append("classifier,\(epoch),\(loss),\(train),\(test),,,")
-            case let .inversionEpoch(epoch, loss, heldOut, train, test):
-                lines.append("inversion,\(epoch),\(loss),,,\(train),\(test),\(heldOut)")
-            default:
-                continue
-            }
-        }
+        let lines = [RunMetrics.header] + history.compactMap(RunMetrics.row)
         try (lines.joined(separator: "\n") + "\n").write(to: file("metrics.csv"), atomically: true, encoding: .utf8)
     }
 

@@ -16,7 +16,15 @@ struct TrainingRecord {
     private var stepTimes: [Date] = []
     let batch: Int
 
-    init(batch: Int) { self.batch = batch }
+    /// A record starting from `saved`, the epochs of models opened from a run folder. Their steps were not kept, so
+    /// each inversion epoch's auxiliary MSE stands in for the auxiliary curve's points.
+    init(batch: Int, saved: [LabEvent] = []) {
+        self.batch = batch
+        for event in saved {
+            absorb(event)
+            if case let .inversionEpoch(_, auxiliaryMSE, _, _, _) = event { TrainingRecord.append(Double(auxiliaryMSE), to: &inversionLoss) }
+        }
+    }
 
     /// Curves keep at most this many points; older ones are thinned by half.
     private static let pointLimit = 400

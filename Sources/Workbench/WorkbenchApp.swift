@@ -52,7 +52,7 @@ public final class WorkbenchApp {
         self.session = session
         self.ascii = ascii
         self.outputFolder = outputFolder
-        record = TrainingRecord(batch: launch.config.batch)
+        record = TrainingRecord(batch: launch.config.batch, saved: launch.history)
         form = SetupForm(launch.config, presetName: launch.presetName)
         if tour { startTour() }
     }

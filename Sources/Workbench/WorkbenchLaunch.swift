@@ -12,14 +12,17 @@ public struct WorkbenchLaunch {
     public var inversionFile: URL?
     /// Train the classifier live even where one ships in Assets (the classroom preset).
     public var retrain: Bool
+    /// The epochs a run folder recorded for the models it opens (its metrics.csv), drawn as their curves.
+    public var history: [LabEvent]
 
     public init(config: ExperimentConfig, presetName: String, classifierFile: URL? = nil, inversionFile: URL? = nil,
-                retrain: Bool = false) {
+                retrain: Bool = false, history: [LabEvent] = []) {
         self.config = config
         self.presetName = presetName
         self.classifierFile = classifierFile
         self.inversionFile = inversionFile
         self.retrain = retrain
+        self.history = history
     }
 
     /// The classifier file the session loads: the one given, else the shipped one where the settings allow it.
@@ -45,6 +48,7 @@ public struct WorkbenchLaunch {
         next.presetName = presetName
         if newConfig.classifierSettings != config.classifierSettings { next.classifierFile = nil }
         next.inversionFile = nil
+        next.history = []
         return next
     }
 }

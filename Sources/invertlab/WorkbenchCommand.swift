@@ -85,8 +85,10 @@ struct WorkbenchOptions: ParsableArguments {
         let inversionFile = runFolder?.appendingPathComponent("inversion.safetensors") ?? inversion.map { URL(fileURLWithPath: $0) }
         // The data and any model files are read before the screen opens, so bad input is reported on a normal terminal.
         // A preset with a classifier in Assets starts from it, so the attack begins within seconds.
+        let metrics = runFolder?.appendingPathComponent("metrics.csv")
+        let history = try metrics.map { FileManager.default.fileExists(atPath: $0.path) ? try RunMetrics.read(from: $0) : [] } ?? []
         let launch = WorkbenchLaunch(config: config, presetName: presetName, classifierFile: classifierFile,
-                                     inversionFile: inversionFile, retrain: retrain)
+                                     inversionFile: inversionFile, retrain: retrain, history: history)
         let session = try launch.startSession()
         WorkbenchApp(launch: launch, session: session, ascii: ascii, outputFolder: URL(fileURLWithPath: out), tour: tour).run()
     }

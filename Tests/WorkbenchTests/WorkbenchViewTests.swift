@@ -181,13 +181,23 @@ final class WorkbenchViewTests: XCTestCase {
         settle(trained)
         trained.session.cancel()
 
+        // As `invertlab --run DIR` opens it: the folder's epochs come along as the curves.
+        let saved = try RunMetrics.read(from: output.appendingPathComponent("metrics.csv"))
+        let epochs = saved.compactMap { event -> (auxiliary: Double, test: Double)? in
+            guard case let .inversionEpoch(_, auxiliary, _, _, test) = event else { return nil }
+            return (Double(auxiliary), test)
+        }
+        XCTAssertEqual(epochs.count, config.epochsInversion)
         let launch = WorkbenchLaunch(config: config, presetName: "classroom-faces",
                                      classifierFile: output.appendingPathComponent("classifier.safetensors"),
-                                     inversionFile: output.appendingPathComponent("inversion.safetensors"))
+                                     inversionFile: output.appendingPathComponent("inversion.safetensors"), history: saved)
         let app = try settledApp(launch)
         defer { app.session.cancel() }
-        XCTAssert(app.record.classifierLoss.isEmpty && app.record.inversionLoss.isEmpty, "nothing trained")
+        XCTAssert(app.record.classifierLoss.isEmpty, "the classifier is not trained")
+        XCTAssertEqual(app.record.victimTestMSE, epochs.map(\.test))
+        XCTAssertEqual(app.record.inversionLoss, epochs.map(\.auxiliary), "the saved epochs, and no training steps")
         let shown = screen(app)
+        XCTAssert(shown.contains(String(format: "victim test MSE %.3f", epochs.last!.test)), shown)
         XCTAssert(shown.contains("loaded, not trained here:") && shown.contains("│classifier.safetensors"), shown)
         XCTAssert(shown.contains("% test"))
         XCTAssertEqual(app.session.currentVictims?.mse?.test ?? 0, trained.session.currentVictims?.mse?.test ?? 1, accuracy: 1e-6,
