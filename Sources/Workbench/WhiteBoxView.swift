@@ -5,14 +5,14 @@ import Terminal
 extension WorkbenchApp {
     /// The white-box optimisation attacks side by side on the same identities: a private photo of each identity in
     /// the first column, then a column per attack (Fredrikson, GMI, GMI with the logit loss, with model
-    /// augmentation, LOMMA), drawn live as the iterations run, and on the right the prior and identity losses of
-    /// the attack running (or run last). Identities page by ←→; g runs the next attack.
+    /// augmentation, LOMMA), drawn live as the iterations run, and the prior and identity losses of the attack
+    /// running (or run last): on the right on wide screens, in a strip below otherwise, so six columns of faces keep
+    /// the whole width. Identities page by ←→; g runs the next attack.
     func drawWhiteBox(into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         let attacks = ComparedAttack.optimisation
-        let chartsWidth = max(22, rect.width * 22 / 100)
-        let inside = Panel(rect.width >= 100 ? "White-box attacks: the target's gradients (g: next attack)" : "White-box attacks (g: next)")
-            .draw(into: &buffer, at: Rect(x: rect.x, y: rect.y, width: rect.width - chartsWidth, height: rect.height))
-        let chartsPanel = Rect(x: rect.x + rect.width - chartsWidth, y: rect.y, width: chartsWidth, height: rect.height)
+        let (facesPanel, chartsPanel, chartsSideBySide) = Self.whiteBoxPanels(in: rect)
+        let inside = Panel(facesPanel.width >= 100 ? "White-box attacks: the target's gradients (g: next attack)" : "White-box attacks (g: next)")
+            .draw(into: &buffer, at: facesPanel)
         guard let runs = session.currentWhiteBox else {
             buffer.write("Fredrikson et al.'s attack starts once the work in hand is done…", x: inside.x, y: inside.y,
                          limit: inside.x + inside.width)
@@ -61,7 +61,31 @@ extension WorkbenchApp {
         if !latest.priorLoss.isEmpty {
             multiples.append(BrailleChart(title: "prior -D(G(z))", series: [.init(name: "prior", values: latest.priorLoss, colour: 81)]))
         }
-        drawSmallMultiples(multiples, into: &buffer, at: charts)
+        if chartsSideBySide {
+            for (index, chart) in multiples.enumerated() {
+                let left = charts.x + index * charts.width / multiples.count
+                chart.draw(into: &buffer, at: Rect(x: left, y: charts.y, width: charts.x + (index + 1) * charts.width / multiples.count - left - 1,
+                                                   height: charts.height))
+            }
+        } else {
+            drawSmallMultiples(multiples, into: &buffer, at: charts)
+        }
+    }
+
+    /// Below this width the loss charts leave the side for a strip under the faces.
+    static let whiteBoxChartsBesideFrom = 130
+
+    /// The faces' panel, the losses' panel, and whether the loss charts sit side by side (in the strip below).
+    static func whiteBoxPanels(in rect: Rect) -> (faces: Rect, charts: Rect, chartsSideBySide: Bool) {
+        if rect.width >= whiteBoxChartsBesideFrom {
+            let chartsWidth = rect.width * 22 / 100
+            return (Rect(x: rect.x, y: rect.y, width: rect.width - chartsWidth, height: rect.height),
+                    Rect(x: rect.x + rect.width - chartsWidth, y: rect.y, width: chartsWidth, height: rect.height), false)
+        }
+        // Two braille rows per chart under a title line, inside the strip's frame.
+        let stripHeight = 6
+        return (Rect(x: rect.x, y: rect.y, width: rect.width, height: rect.height - stripHeight),
+                Rect(x: rect.x, y: rect.y + rect.height - stripHeight, width: rect.width, height: stripHeight), true)
     }
 
     /// An attack's column heading: its name, or a shorter form where the column is narrower.

@@ -123,6 +123,22 @@ final class WorkbenchViewTests: XCTestCase {
         XCTAssertEqual(app.view, .dashboard)
     }
 
+    /// Six columns of faces (truth and five attacks): below 130 columns the loss charts move under them, so the faces
+    /// keep the screen's width.
+    func testWhiteBoxFacesKeepTheWidthOnSmallScreens() {
+        for (width, height, side, bands, beside) in [(80, 24, 12, 1, false), (100, 30, 14, 2, false), (160, 48, 18, 4, true)] {
+            // The body under the status lines and above the key bar, as `frame` gives it.
+            let body = Rect(x: 0, y: 2, width: width, height: height - 3)
+            let panels = WorkbenchApp.whiteBoxPanels(in: body)
+            XCTAssertEqual(!panels.chartsSideBySide, beside, "\(width) x \(height)")
+            let inside = panels.faces.inset(1)
+            let layout = GalleryLayout.fit(columns: 6, width: inside.width, height: inside.height - 2, imageSide: 32, stacked: 1)
+            XCTAssertEqual(layout.side, side, "\(width) x \(height)")
+            XCTAssertEqual(layout.bands, bands, "\(width) x \(height)")
+            XCTAssertGreaterThanOrEqual(panels.charts.height, 6, "room for a title and braille rows")
+        }
+    }
+
     func testSetupRestartsWithNewSettingsAndKeepsTheSessionOnBadOnes() throws {
         let app = try settledApp(WorkbenchLaunch(config: tinyConfig(), presetName: "classroom-faces"))
         defer { app.session.cancel() }
