@@ -64,7 +64,9 @@ public enum ReleasePolicy: Sendable, Hashable, CustomStringConvertible {
             self = .rounded(decimals: decimals)
         case ("noise", 2):
             guard let deviation = Float(parts[1]), deviation.isFinite, deviation >= 0 else {
-                throw refuse("noise:S takes a finite standard deviation S ≥ 0")
+                // Float32 tops out near 3.4e38: a larger number reads as infinity, which the user did not type.
+                let tooLarge = Double(parts[1]).map { $0.isFinite && abs($0) > Double(Float.greatestFiniteMagnitude) } ?? false
+                throw refuse("noise:S takes a finite standard deviation S ≥ 0" + (tooLarge ? " (\(parts[1]) is beyond 32-bit floats' 3.4e38)" : ""))
             }
             self = .noise(standardDeviation: deviation)
         case ("threshold", 2):

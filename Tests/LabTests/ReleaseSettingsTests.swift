@@ -42,9 +42,11 @@ final class ReleaseSettingsTests: XCTestCase {
         XCTAssert(refusal("0").contains("--truncation '0': top-k needs k ≥ 1"), refusal("0"))
         XCTAssert(refusal("round:9").contains("round:D takes D from 0 to 8"), refusal("round:9"))
         XCTAssert(refusal("round:-1").contains("round:D takes D from 0 to 8"))
-        for bad in ["noise:-0.1", "noise:nan", "noise:inf", "noise:"] {
+        for bad in ["noise:-0.1", "noise:nan", "noise:inf", "noise:", "noise:1e308"] {
             XCTAssert(refusal(bad).contains("noise:S takes a finite standard deviation S ≥ 0"), "\(bad): \(refusal(bad))")
         }
+        XCTAssert(refusal("noise:1e308").contains("beyond 32-bit floats' 3.4e38"), refusal("noise:1e308"))
+        XCTAssertFalse(refusal("noise:inf").contains("beyond"), "infinity was typed as such")
         for bad in ["threshold:1", "threshold:-0.5", "threshold:x"] {
             XCTAssert(refusal(bad).contains("threshold:T takes T in [0, 1)"), "\(bad): \(refusal(bad))")
         }
