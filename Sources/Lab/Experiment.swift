@@ -124,6 +124,16 @@ public final class Experiment {
         switch source {
         case .kind(.distinct): set = try ExperimentConfig.dataSource(config.distinct).load(loadOptions)
         case .kind(let kind): set = try split.auxiliary(kind)
+        case .sample(let kind, let count):
+            let whole = try auxiliarySet(.kind(kind))
+            guard count <= whole.count else {
+                throw ConfigurationError("the auxiliary set '\(source)' asks for \(count) images; '\(kind.rawValue)' has \(whole.count)")
+            }
+            var random = RandomGenerator(seed: config.seed &+ 29)
+            let sample = whole.subset(Array(Array(0..<whole.count).shuffled(using: &random).prefix(count)).sorted(),
+                                      origin: "\(count) of \(whole.origin)")
+            auxiliarySets[source] = sample
+            return sample
         case .path(let path):
             try source.checkAvailable(option: "--aux")
             set = try ExperimentConfig.dataSource(path).load(loadOptions)

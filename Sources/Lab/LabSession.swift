@@ -42,6 +42,8 @@ public final class LabSession: @unchecked Sendable {
     private let experiment: Experiment
     /// How many victims of the test split are shown: the first ones.
     public let victimCount: Int
+    /// Images in the auxiliary set the session started with (loaded with the experiment, before the thread starts).
+    public let startingAuxiliaryImages: Int
     /// The release and attacker settings in force: the experiment's, with the live changes made since.
     private var attack: AttackSettings
     /// The shown victims' softmax vectors before any release policy, asked of the service once: the target does not
@@ -57,6 +59,7 @@ public final class LabSession: @unchecked Sendable {
     /// `victimCount` limits the victims shown (all of the test split by default).
     public init(_ lab: Experiment, trainClassifier: Bool, victimCount: Int? = nil) {
         self.victimCount = min(victimCount ?? lab.split.classifierTest.count, lab.split.classifierTest.count)
+        startingAuxiliaryImages = (try? lab.auxiliarySet(lab.config.attack.auxiliary).count) ?? 0
         experiment = lab
         attack = lab.config.attack
         releaseRandom = RandomGenerator(seed: lab.config.seed &+ 17)

@@ -15,26 +15,37 @@ struct Tour {
 
     var current: Step { steps[position] }
 
-    /// The steps for a session started with `start` (its auxiliary set is the "generic" background knowledge).
-    init(from start: AttackSettings) {
+    /// The steps for a session started with `start` (its auxiliary set, of `auxiliaryImages` images, is the "generic"
+    /// background knowledge). Where that set is a kind of the data, a step shows the attack from a tenth of it.
+    init(from start: AttackSettings, auxiliaryImages: Int) {
         let generic = start.auxiliary
         func settings(_ auxiliary: AuxiliarySource, _ release: ReleasePolicy, _ training: TrainingRelease) -> AttackSettings {
             AttackSettings(auxiliary: auxiliary, victimRelease: release, trainingRelease: training)
         }
-        steps = [
-            Step(caption: "1/6 The target: a face classifier; the service answers each photo with a prediction vector",
-                 attack: settings(generic, .full, .likeVictims), view: .dashboard),
-            Step(caption: "2/6 The attack: from full prediction vectors, the attacker's decoder redraws the faces",
-                 attack: settings(generic, .full, .likeVictims), view: .dashboard),
-            Step(caption: "3/6 The defence: the service releases only the top-1 confidence, and the faces degrade",
-                 attack: settings(generic, .topK(1), .fixed(.full)), view: .dashboard),
-            Step(caption: "4/6 Truncation alignment: trained on top-1 vectors too, the decoder gets the faces back",
-                 attack: settings(generic, .topK(1), .likeVictims), view: .dashboard),
-            Step(caption: "5/6 Background knowledge: from non-faces (distinct) instead of faces, the attack fails",
-                 attack: settings(.kind(.distinct), .full, .likeVictims), view: .dashboard),
-            Step(caption: "6/6 Class inference: each class's one-hot vector decodes to that person's typical face",
-                 attack: settings(generic, .topK(1), .likeVictims), view: .classInference),
+        var story: [(text: String, attack: AttackSettings, view: WorkbenchApp.View)] = [
+            ("The target: a face classifier; the service answers each photo with a prediction vector",
+             settings(generic, .full, .likeVictims), .dashboard),
+            ("The attack: from full prediction vectors, the attacker's decoder redraws the faces",
+             settings(generic, .full, .likeVictims), .dashboard),
         ]
+        if case .kind(let kind) = generic, auxiliaryImages >= 20 {
+            let fewer = auxiliaryImages / 10
+            story.append(("Less background knowledge: from \(fewer) of the attacker's \(auxiliaryImages) photos, faces blur",
+                          settings(.sample(kind, count: fewer), .full, .likeVictims), .dashboard))
+        }
+        story += [
+            ("The defence: the service releases only the top-1 confidence, and the faces degrade",
+             settings(generic, .topK(1), .fixed(.full)), .dashboard),
+            ("Truncation alignment: trained on top-1 vectors too, the decoder gets the faces back",
+             settings(generic, .topK(1), .likeVictims), .dashboard),
+            ("Background knowledge: from non-faces (distinct) instead of faces, the attack fails",
+             settings(.kind(.distinct), .full, .likeVictims), .dashboard),
+            ("Class inference: each class's one-hot vector decodes to that person's typical face",
+             settings(generic, .topK(1), .likeVictims), .classInference),
+        ]
+        steps = story.enumerated().map { number, step in
+            Step(caption: "\(number + 1)/\(story.count) \(step.text)", attack: step.attack, view: step.view)
+        }
     }
 
     /// Moves by `offset` steps, staying within the tour; whether it moved.

@@ -59,7 +59,7 @@ public final class WorkbenchApp {
 
     /// Starts the tour at its first step and queues the models its later steps need.
     func startTour() {
-        let tour = Tour(from: session.currentAttack)
+        let tour = Tour(from: session.currentAttack, auxiliaryImages: session.startingAuxiliaryImages)
         self.tour = tour
         for settings in tour.settingsNeeded { session.prepare(settings) }
         showTourStep()

@@ -84,16 +84,20 @@ final class WorkbenchTests: XCTestCase {
 
     func testTheTourStepsThroughThePapersStory() throws {
         try start("tour --private-classes 6 --width 4 --epochs-classifier 2 --epochs-inversion 2")
-        _ = try waitFor("the first step") { $0.contains("1/6 The target") && $0.contains("SpaceNext") }
-        for (step, words) in [(2, "The attack"), (3, "The defence"), (4, "Truncation alignment"), (5, "Background knowledge"),
-                              (6, "Class inference")] {
+        _ = try waitFor("the first step") { $0.contains("1/7 The target") && $0.contains("SpaceNext") }
+        for (step, words) in [(2, "The attack"), (3, "Less background knowledge"), (4, "The defence"), (5, "Truncation alignment"),
+                              (6, "Background knowledge"), (7, "Class inference")] {
             try tmux(["send-keys", "-t", session, "Space"])
-            _ = try waitFor("step \(step)") { $0.contains("\(step)/6 \(words)") }
+            let shown = try waitFor("step \(step)") { $0.contains("\(step)/7 \(words)") }
+            if step == 3 {
+                XCTAssertNotNil(shown.range(of: #"from (\d+) of the attacker's \1\d photos"#, options: .regularExpression),
+                                "a tenth of the auxiliary set: \(shown)")
+            }
         }
         let classes = try waitFor("the class images") { $0.contains("Class inference (generic)") && $0.contains("▀") }
-        XCTAssert(classes.contains("6/6"), classes)
+        XCTAssert(classes.contains("7/7"), classes)
         try tmux(["send-keys", "-t", session, "BSpace"])
-        let back = try waitFor("a step back") { $0.contains("5/6 Background knowledge") }
+        let back = try waitFor("a step back") { $0.contains("6/7 Background knowledge") }
         XCTAssert(back.contains("What the attacker sees"), "back on the dashboard: \(back)")
         try tmux(["send-keys", "-t", session, "q", "y"])
         _ = try waitFor("the exit") { $0.contains("EXITED 0") }

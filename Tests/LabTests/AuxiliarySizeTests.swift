@@ -37,6 +37,36 @@ final class AuxiliarySizeTests: XCTestCase {
         XCTAssertThrowsError(try none.validate()) { XCTAssert("\($0)".contains("--aux-size must be between 1 and 200000, not 0")) }
     }
 
+    /// `generic:N`: N of the generic images, the same ones every time, as background knowledge of its own, beside
+    /// the whole set in one experiment (the tour's "less background knowledge" step).
+    func testASampleOfAKindIsAnAuxiliarySetOfItsOwn() throws {
+        XCTAssertEqual(try AuxiliarySource(parsing: "generic:200", option: "--aux"), .sample(.generic, count: 200))
+        XCTAssertEqual(AuxiliarySource.sample(.distinct, count: 7).text, "distinct:7")
+        for bad in ["generic:0", "generic:-3", "generic:x", "generic:"] {
+            XCTAssertThrowsError(try AuxiliarySource(parsing: bad, option: "--aux")) {
+                XCTAssert("\($0)".contains("--aux '\(bad)': generic:N takes a whole number N ≥ 1"), "\($0)")
+            }
+        }
+        XCTAssertEqual(try AuxiliarySource(parsing: "faces:200", option: "--aux"), .path("faces:200"), "not a kind: a path")
+
+        let lab = try Experiment(tinyConfig())
+        let whole = try lab.auxiliarySet(.kind(.generic))
+        let sample = try lab.auxiliarySet(.sample(.generic, count: 50))
+        XCTAssertEqual(sample.count, 50)
+        XCTAssertEqual(try lab.auxiliarySet(.kind(.generic)).count, whole.count, "the whole set stays whole")
+        let rows = { (set: ImageSet) in (0..<set.count).map { set.image($0) } }
+        XCTAssert(Set(rows(sample)).isSubset(of: Set(rows(whole))), "the sample's images come from the whole set")
+        XCTAssertNotEqual(rows(sample), Array(rows(whole).prefix(50)), "a spread-out choice, not the first people")
+        XCTAssertEqual(rows(try Experiment(tinyConfig()).auxiliarySet(.sample(.generic, count: 50))), rows(sample), "the same every run")
+        XCTAssertThrowsError(try lab.auxiliarySet(.sample(.generic, count: whole.count + 1))) {
+            XCTAssert("\($0)".contains("asks for \(whole.count + 1) images; 'generic' has \(whole.count)"), "\($0)")
+        }
+        var config = tinyConfig()
+        config.attack.auxiliary = .sample(.generic, count: 30)
+        let data = try JSONEncoder().encode(config)
+        XCTAssertEqual(try JSONDecoder().decode(ExperimentConfig.self, from: data).attack.auxiliary, .sample(.generic, count: 30))
+    }
+
     func testRecognisedShareCountsReconstructionsNearestTheirOwnClassMean() {
         // Class 0 is dark, class 1 light; two victims, one of each.
         let set = ImageSet(height: 1, width: 2, pixels: [20, 30, 10, 20, 230, 240, 250, 220], labels: [0, 0, 1, 1], origin: "two")
