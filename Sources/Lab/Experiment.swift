@@ -42,8 +42,10 @@ public final class Experiment {
     }
 
     /// Loads the data and checks every setting against it before any training. `classifierFile` loads a trained
-    /// target instead of training one.
-    public init(_ config: ExperimentConfig, classifierFile: URL? = nil, evaluator: EvaluatorChoice = .automatic, runFolder: RunFolder? = nil,
+    /// target instead of training one; a file that does not fit is blamed on `classifierOption`, the option that
+    /// named it.
+    public init(_ config: ExperimentConfig, classifierFile: URL? = nil, classifierOption: String = "--classifier",
+                evaluator: EvaluatorChoice = .automatic, runFolder: RunFolder? = nil,
                 observe: @escaping (LabEvent) throws -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
@@ -75,7 +77,7 @@ public final class Experiment {
                                            seed: config.seed, defence: config.defence, privacy: privacy)
         if let classifierFile {
             do { try classifier.model.loadState(from: classifierFile) } catch {
-                throw ConfigurationError("--classifier: \(error) (the settings ask for a \(config.size) px classifier of width \(config.width) with \(config.privateClasses) classes)")
+                throw ConfigurationError("\(classifierOption): \(error) (the settings ask for a \(config.size) px classifier of width \(config.width) with \(config.privateClasses) classes)")
             }
         }
         api = ReleaseAPI(classifier: classifier.model, classes: config.privateClasses, seed: config.seed &+ 7)
@@ -169,12 +171,12 @@ public final class Experiment {
     /// Takes a trained inversion model from `file` as the model of auxiliary set `auxiliary` trained on vectors
     /// released under `trainingPolicy`, so that it is used instead of training one; a model trained by another
     /// engine brings its epochs (`history`, measured on victims released under `historyRelease`) and the epoch it
-    /// kept. The error names the option and the expected shape.
-    public func adoptInversion(from file: URL, auxiliary: AuxiliarySource, trainingPolicy: ReleasePolicy,
+    /// kept. The error names `option` (the option that named the file) and the expected shape.
+    public func adoptInversion(from file: URL, auxiliary: AuxiliarySource, trainingPolicy: ReleasePolicy, option: String = "--inversion",
                                history: [LabEvent] = [], historyRelease: ReleasePolicy? = nil, chosenEpoch: Int? = nil) throws {
         let attack = newInversion(auxiliary: auxiliary, trainingPolicy: trainingPolicy)
         do { try attack.trainer.model.loadState(from: file) } catch {
-            throw ConfigurationError("--inversion: \(error) (the settings ask for a \(config.size) px inversion model of width \(config.width) for \(config.privateClasses) classes)")
+            throw ConfigurationError("\(option): \(error) (the settings ask for a \(config.size) px inversion model of width \(config.width) for \(config.privateClasses) classes)")
         }
         attack.history = history
         attack.historyRelease = historyRelease

@@ -14,15 +14,19 @@ public struct WorkbenchLaunch {
     public var retrain: Bool
     /// The epochs a run folder recorded for the models it opens (its metrics.csv), drawn as their curves.
     public var history: [LabEvent]
+    /// The option that named a run folder the models come from (`--run DIR`), blamed for files that do not fit;
+    /// nil when they were named by `--classifier` and `--inversion`.
+    public var runOption: String?
 
     public init(config: ExperimentConfig, presetName: String, classifierFile: URL? = nil, inversionFile: URL? = nil,
-                retrain: Bool = false, history: [LabEvent] = []) {
+                retrain: Bool = false, history: [LabEvent] = [], runOption: String? = nil) {
         self.config = config
         self.presetName = presetName
         self.classifierFile = classifierFile
         self.inversionFile = inversionFile
         self.retrain = retrain
         self.history = history
+        self.runOption = runOption
     }
 
     /// The classifier file the session loads: the one given, else the shipped one where the settings allow it.
@@ -33,9 +37,10 @@ public struct WorkbenchLaunch {
     /// opens.
     public func startSession() throws -> LabSession {
         let classifier = classifierToLoad
-        let lab = try Experiment(config, classifierFile: classifier)
+        let lab = try Experiment(config, classifierFile: classifier, classifierOption: runOption ?? "--classifier")
         if let inversionFile {
-            try lab.adoptInversion(from: inversionFile, auxiliary: config.attack.auxiliary, trainingPolicy: config.attack.trainingPolicy)
+            try lab.adoptInversion(from: inversionFile, auxiliary: config.attack.auxiliary, trainingPolicy: config.attack.trainingPolicy,
+                                   option: runOption ?? "--inversion")
         }
         return LabSession(lab, trainClassifier: classifier == nil)
     }
@@ -49,6 +54,7 @@ public struct WorkbenchLaunch {
         if newConfig.classifierSettings != config.classifierSettings { next.classifierFile = nil }
         next.inversionFile = nil
         next.history = []
+        if next.classifierFile == nil { next.runOption = nil }
         return next
     }
 }

@@ -88,7 +88,8 @@ struct WorkbenchOptions: ParsableArguments {
         let metrics = runFolder?.appendingPathComponent("metrics.csv")
         let history = try metrics.map { FileManager.default.fileExists(atPath: $0.path) ? try RunMetrics.read(from: $0) : [] } ?? []
         let launch = WorkbenchLaunch(config: config, presetName: presetName, classifierFile: classifierFile,
-                                     inversionFile: inversionFile, retrain: retrain, history: history)
+                                     inversionFile: inversionFile, retrain: retrain, history: history,
+                                     runOption: run.map { "--run \($0)" })
         let session = try launch.startSession()
         WorkbenchApp(launch: launch, session: session, ascii: ascii, outputFolder: URL(fileURLWithPath: out), tour: tour).run()
     }

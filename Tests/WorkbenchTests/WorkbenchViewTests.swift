@@ -222,6 +222,10 @@ final class WorkbenchViewTests: XCTestCase {
         var wrongShape = launch
         wrongShape.config.width = 8
         XCTAssertThrowsError(try wrongShape.startSession()) { XCTAssert("\($0)".contains("--classifier"), "\($0)") }
+        wrongShape.runOption = "--run \(output.path)"
+        XCTAssertThrowsError(try wrongShape.startSession()) {
+            XCTAssert("\($0)".hasPrefix("--run \(output.path): ") && !"\($0)".contains("--classifier"), "the option the user typed: \($0)")
+        }
     }
 
     func testDrawingOverheadEndsWhenTrainingEndsBeforeItsFirstStep() throws {
