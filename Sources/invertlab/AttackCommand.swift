@@ -135,7 +135,7 @@ struct AttackCommand: ParsableCommand {
         let report = try stop.run(folder: folder) {
             try AttackFlow.run(config, attack: makeAttack(config, attacksShippedTarget: classifierFile != nil && classifierFile == config.shippedClassifier), classes: classes, classifierFile: classifierFile,
                                evaluator: try experiment.evaluatorChoice(), folder: folder,
-                               observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check)
+                               observe: { try stop.check(); progress.show($0) }, checkpoint: stop.check)
         }
         if output.json { return print(report.json) }
         let grade = report.grade

@@ -96,8 +96,8 @@ struct CompareCommand: ParsableCommand {
                 let outcome = try AttackComparison.measure(
                     settings, attacks: attacks, classes: identities, classifierFile: shipped,
                     evaluator: try experiment.evaluatorChoice(), fredrikson: fredrikson, gmi: gmi, prior: prior, students: students ?? [],
-                    observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check,
-                    progress: { attack in try? progress.show(.stage("attack: \(attack.name)")) })
+                    observe: { try stop.check(); progress.show($0) }, checkpoint: stop.check,
+                    progress: { attack in progress.show(.stage("attack: \(attack.name)")) })
                 let report = Report(classes: identities, release: settings.attack.victimRelease.text, rows: outcome.rows,
                                     ganSeconds: outcome.priorSeconds, studentsSeconds: outcome.studentSeconds)
                 try folder?.saveJSON(report, as: "compare.json")

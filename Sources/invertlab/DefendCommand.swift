@@ -64,8 +64,8 @@ struct DefendCommand: ParsableCommand {
                 let rows = try DefenceTable.measure(
                     settings, classifierFile: settings.shippedClassifier, evaluator: try experiment.evaluatorChoice(),
                     whiteBoxClasses: whiteBoxClasses, whiteBoxIterations: whiteBoxIterations,
-                    observe: { try stop.check(); try progress.show($0) },
-                    progress: { name in try? progress.show(.stage("defence: \(name)")) })
+                    observe: { try stop.check(); progress.show($0) },
+                    progress: { name in progress.show(.stage("defence: \(name)")) })
                 let report = Report(rows: rows)
                 try folder?.saveJSON(report, as: "defend.json")
                 return report

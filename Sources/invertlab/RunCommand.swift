@@ -90,7 +90,7 @@ struct RunCommand: ParsableCommand {
         return try stop.run(folder: folder) {
             try RunFlow.run(config, classifierFile: release.classifierFile, evaluator: try experiment.evaluatorChoice(),
                             jointWeight: joint, folder: folder, torch: try engine.torch(),
-                            observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check) { lab in
+                            observe: { try stop.check(); progress.show($0) }, checkpoint: stop.check) { lab in
                 guard !output.quiet, let auxiliary = try? lab.auxiliarySet(config.attack.auxiliary) else { return }
                 FileHandle.standardError.write(Data((lab.split.summary + "\nauxiliary: \(auxiliary.origin)\n").utf8))
             }

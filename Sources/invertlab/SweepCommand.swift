@@ -85,7 +85,7 @@ struct SweepCommand: ParsableCommand {
         let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
         let lab = try Experiment(config, classifierFile: classifier.map { URL(fileURLWithPath: $0) },
-                                 evaluator: try experiment.evaluatorChoice(), observe: { try stop.check(); try progress.show($0) })
+                                 evaluator: try experiment.evaluatorChoice(), observe: { try stop.check(); progress.show($0) })
         lab.checkpoint = stop.check
         return try stop.run(folder: folder) {
             guard let folder else { return try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: nil) }
@@ -94,7 +94,7 @@ struct SweepCommand: ParsableCommand {
                     try TorchEngine.check(config, jointWeight: nil, folder: folder)
                     try torch.train(lab, in: folder, trainClassifier: classifier == nil,
                                         plans: TorchDecoderPlan.sweep(auxiliaries: auxiliaries, policies: policies),
-                                        observe: { try stop.check(); try progress.show($0) }, checkpoint: stop.check)
+                                        observe: { try stop.check(); progress.show($0) }, checkpoint: stop.check)
                 }
                 return try sweep(lab, policies: policies, auxiliaries: auxiliaries, folder: folder)
             }
