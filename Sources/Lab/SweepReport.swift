@@ -76,12 +76,15 @@ public struct SweepReport: Codable, Sendable {
     /// The paper-style table with the attack accuracy (top-1 on the test victims) beside each MSE, and the
     /// nearest-auxiliary baseline; a `!` marks an attack that does not beat that baseline's accuracy.
     public var table: String {
+        // The aux column fits its longest name ("generic:180", a path), at least as wide as the kinds' names.
+        let auxWidth = max(10, rows.map(\.aux.count).max() ?? 0)
         var lines = [String(format: "classifier test accuracy %.1f%%, evaluator held-out accuracy %.1f%%", 100 * classifierTestAccuracy,
                             100 * evaluatorTestAccuracy),
-                     "aux        k     aligned MSE (train / test)  acc    unaligned MSE (train / test)  acc    nearest aux MSE  acc"]
+                     "aux".padding(toLength: auxWidth, withPad: " ", startingAt: 0)
+                        + " k     aligned MSE (train / test)  acc    unaligned MSE (train / test)  acc    nearest aux MSE  acc"]
         for row in rows {
             // Padded in Swift: Foundation on Linux ignores the width of %@.
-            let label = row.aux.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + row.k.padding(toLength: 5, withPad: " ", startingAt: 0)
+            let label = row.aux.padding(toLength: auxWidth, withPad: " ", startingAt: 0) + " " + row.k.padding(toLength: 5, withPad: " ", startingAt: 0)
             let nearest = row.baselineAccuracyTop1[Baseline.nearest.rawValue] ?? 0
             func accuracy(_ value: Double) -> String {
                 String(format: "%5.1f%%", 100 * value) + (value <= nearest ? "!" : " ")

@@ -66,12 +66,15 @@ final class AttackCommandTests: XCTestCase {
     }
 
     func testSweepPrintsTheComparison() throws {
-        let result = try runInvertlab(["sweep"] + tiny + ["--truncation", "1,all", "--json", "--quiet",
+        // A sample of the generic set beside the whole: background knowledge of two sizes, and an aux name wider than
+        // the table's usual column.
+        let result = try runInvertlab(["sweep"] + tiny + ["--truncation", "1,all", "--auxes", "generic:100,generic", "--json", "--quiet",
                                                           "--out", folder.appendingPathComponent("sweep").path])
         XCTAssertEqual(result.status, 0, result.output)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.split(separator: "\n").last!.utf8)) as? [String: Any])
         let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
-        XCTAssertEqual(rows.map { $0["k"] as? String }, ["1", "all"])
+        XCTAssertEqual(rows.map { $0["k"] as? String }, ["1", "all", "1", "all"])
+        XCTAssertEqual(rows.map { $0["aux"] as? String }, ["generic:100", "generic:100", "generic", "generic"])
         for key in ["aligned_mse_train", "aligned_mse_test", "unaligned_mse_train", "unaligned_mse_test", "aligned_acc_top1",
                     "unaligned_acc_top1"] {
             XCTAssertNotNil(rows[0][key] as? Double, key)
@@ -83,11 +86,13 @@ final class AttackCommandTests: XCTestCase {
         let lines = csv.split(separator: "\n")
         XCTAssertEqual(lines.first, "aux,k,aligned_mse_train,aligned_mse_test,unaligned_mse_train,unaligned_mse_test,aligned_acc_top1,"
                        + "unaligned_acc_top1,mean_mse_test,mean_acc_top1,nearest_mse_test,nearest_acc_top1,random_mse_test,random_acc_top1")
-        XCTAssertEqual(lines.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") }, ["generic,1", "generic,all"])
+        XCTAssertEqual(lines.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") },
+                       ["generic:100,1", "generic:100,all", "generic,1", "generic,all"])
         // The table's columns line up: every row's figures start where the header's "aligned" does.
         let table = try String(contentsOf: folder.appendingPathComponent("sweep/sweep.txt"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         let column = try XCTUnwrap(table[1].range(of: "aligned")).lowerBound.utf16Offset(in: table[1])
+        XCTAssertEqual(table.filter { $0.hasPrefix("generic:100 ") }.count, 2, "the whole aux name: \(table)")
         for row in table.dropFirst(2) where !row.hasPrefix("acc:") {
             let figures = row.range(of: #"\d\.\d{4} /"#, options: .regularExpression)
             XCTAssertEqual(figures?.lowerBound.utf16Offset(in: row), column, "\(row)\n\(table[1])")
