@@ -27,6 +27,10 @@ public enum DrawingOverhead {
             let events = app.session.takeEvents()
             // The classifier's and the attack's steps only: the evaluator that trains afterwards is not the workbench's load.
             let newSteps = events.filter { if case .step(let model, _, _, _, _, _) = $0 { model != .evaluator } else { false } }.count
+            // An evaluator training before any step was seen means the classifier and the attack trained nothing.
+            if firstStep == nil, newSteps == 0, events.contains(where: { if case .step(.evaluator, _, _, _, _, _) = $0 { true } else { false } }) {
+                throw ConfigurationError("the workbench measurement's training ended before it could be timed (only the evaluator trains)")
+            }
             for event in events { app.record.absorb(event) }
             if newSteps > 0 {
                 // Timing starts at the first step seen, so loading and the first step's warm-up are left out.
