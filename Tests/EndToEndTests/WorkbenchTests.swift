@@ -45,9 +45,9 @@ final class WorkbenchTests: XCTestCase {
         return output
     }
 
-    /// Waits until the screen satisfies `condition`, up to `seconds`.
+    /// Waits until the screen satisfies `condition`, up to `seconds` (times the sanitizers' slowdown).
     private func waitFor(_ what: String, seconds: Double = 120, _ condition: (String) -> Bool) throws -> String {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(seconds * testSlowdown)
         var last = ""
         while Date() < deadline {
             last = try screen()
