@@ -22,16 +22,17 @@ public enum Colour: Hashable, Sendable, ExpressibleByIntegerLiteral {
         }
     }
 
+    /// xterm's 16 system colours, made once: the screen converts a colour for every cell of every frame.
+    private static let systemColours = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205),
+                                        (0, 205, 205), (229, 229, 229), (127, 127, 127), (255, 0, 0), (0, 255, 0),
+                                        (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255)]
+
     /// The red, green and blue (0-255) xterm shows for palette index `index`: 16 system colours, the 6 x 6 x 6 cube
     /// (levels 0, 95, 135, 175, 215, 255) and the 24-step grey ramp (8, 18, ... 238).
     public static func rgb(ofPaletteIndex index: Int) -> (red: Int, green: Int, blue: Int) {
         switch index {
         case ..<0: return (0, 0, 0)
-        case 0..<16:
-            let system = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205),
-                          (229, 229, 229), (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255),
-                          (255, 0, 255), (0, 255, 255), (255, 255, 255)]
-            return system[index]
+        case 0..<16: return systemColours[index]
         case 16..<232:
             let cube = index - 16
             func level(_ step: Int) -> Int { step == 0 ? 0 : 55 + 40 * step }
