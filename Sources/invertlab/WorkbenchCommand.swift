@@ -86,7 +86,12 @@ struct WorkbenchOptions: ParsableArguments {
         // The data and any model files are read before the screen opens, so bad input is reported on a normal terminal.
         // A preset with a classifier in Assets starts from it, so the attack begins within seconds.
         let metrics = runFolder?.appendingPathComponent("metrics.csv")
-        let history = try metrics.map { FileManager.default.fileExists(atPath: $0.path) ? try RunMetrics.read(from: $0) : [] } ?? []
+        // A folder without metrics.csv opens without curves; a link by that name is read, so a broken one is named.
+        let history: [LabEvent] = try metrics.map { file -> [LabEvent] in
+            let present = FileManager.default.fileExists(atPath: file.path)
+                || (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) != nil
+            return present ? try RunMetrics.read(from: file) : []
+        } ?? []
         let launch = WorkbenchLaunch(config: config, presetName: presetName, classifierFile: classifierFile,
                                      inversionFile: inversionFile, retrain: retrain, history: history,
                                      runOption: run.map { "--run \($0)" })
