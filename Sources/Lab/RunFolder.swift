@@ -89,9 +89,7 @@ public struct RunFolder: Sendable {
     }
 
     public func saveConfig(_ config: ExperimentConfig) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(config).write(to: file("config.json"), options: .atomic)
+        try saveJSON(config, as: "config.json")
     }
 
     /// metrics.csv: one row per epoch of either model (`RunMetrics`).

@@ -14,9 +14,13 @@ public struct SeedSummary {
 
     /// Summarises `reports`, one per seed, in order.
     public init<Report: Encodable>(seeds: [UInt64], reports: [Report]) throws {
-        precondition(!reports.isEmpty && seeds.count == reports.count, "SeedSummary: one report per seed")
-        let encoder = JSONEncoder()
-        runs = try reports.map { try JSONSerialization.jsonObject(with: try encoder.encode($0)) }
+        self.init(seeds: seeds, runs: try reports.map(Self.jsonObject))
+    }
+
+    /// Summarises `runs`, one JSON report per seed, in order (reports read back from run folders).
+    public init(seeds: [UInt64], runs: [Any]) {
+        precondition(!runs.isEmpty && seeds.count == runs.count, "SeedSummary: one report per seed")
+        self.runs = runs
         self.seeds = seeds
         mean = Self.combine(runs) { values in values.reduce(0, +) / Double(values.count) }
         deviation = Self.combine(runs) { values in
@@ -24,6 +28,11 @@ public struct SeedSummary {
             let average = values.reduce(0, +) / Double(values.count)
             return (values.map { ($0 - average) * ($0 - average) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
         }
+    }
+
+    /// `report` as the JSON object a run folder keeps of it.
+    public static func jsonObject(_ report: some Encodable) throws -> Any {
+        try JSONSerialization.jsonObject(with: try JSONEncoder().encode(report))
     }
 
     /// `values` (the same place in every run) combined: numbers by `statistic`, objects and arrays place by place.

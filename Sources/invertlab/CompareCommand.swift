@@ -26,7 +26,8 @@ struct CompareCommand: ParsableCommand {
 
             The target, GMI's GAN and LOMMA's students are the preset's shipped ones when they ship (make \
             attack-models), so only the searches and the training-based attackers train; the run folder keeps the \
-            GAN and students used (--gan and --students of invertlab attack reuse them).
+            GAN and students used (--gan and --students of invertlab attack reuse them). --resume reads back the \
+            seeds that completed in --out with the same settings and runs only the others.
 
             Example: invertlab compare --preset classroom-faces --classes 0-19 --seeds 3 --out runs/compare
             """
@@ -34,6 +35,7 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var repeats: SeedsOption
+    @OptionGroup var resume: ResumeFlag
 
     @Option(help: "Attacks to compare, comma-separated, or all.", transform: { try ComparedAttack.parseList($0, option: "--attacks") })
     var attacks: [ComparedAttack] = ComparedAttack.all
@@ -60,6 +62,7 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         try repeats.check(classifier: nil)
+        try resume.check(out: out, overwrite: output.overwrite)
         for (value, name) in [(fredriksonIterations, "--fredrikson-iterations"), (iterations, "--iterations")] where !(1...1_000_000).contains(value) {
             throw ValidationError("\(name) must be between 1 and 1000000, not \(value)")
         }
@@ -88,7 +91,12 @@ struct CompareCommand: ParsableCommand {
         let gmi = gmiOptions.settings(iterations: iterations)
         let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
-        let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet) { settings, folder in
+        let options = ["attacks": attacks.map(\.name).joined(separator: ","), "classes": identities.map(String.init).joined(separator: ","),
+                       "evaluator": experiment.evaluator ?? "", "fredrikson-iterations": String(fredriksonIterations),
+                       "iterations": String(iterations), "restarts": String(gmiOptions.restarts),
+                       "gan-epochs": String(gmiOptions.ganEpochs), "distil-epochs": String(gmiOptions.distilEpochs)]
+        let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet,
+                                             resumable: ResumableReport(file: "compare.json", options: options, resume: resume.resume)) { settings, folder in
             try stop.runSeed(settings, folder: folder) {
                 let shipped = settings.shippedClassifier
                 let prior = try settings.shippedPrior.map { try GenerativePrior.load(from: $0, for: settings) }

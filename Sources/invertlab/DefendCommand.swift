@@ -21,12 +21,17 @@ struct DefendCommand: ParsableCommand {
             The plain target is the preset's shipped classifier when one ships; every training defence trains its own \
             target, which takes most of the time.
 
+            With --out, each seed's folder keeps its table; --resume reads back the seeds that completed there with \
+            the same settings and runs only the others (an interrupted run, or seeds run one per process with \
+            --seed S --seeds 1, then summarised with --seeds N --resume).
+
             Example: invertlab defend --preset classroom-faces --seeds 3 --out runs/defend --json
             """
     )
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var repeats: SeedsOption
+    @OptionGroup var resume: ResumeFlag
 
     @Option(help: "Classes Fredrikson's white-box attack reconstructs on each target: numbers and ranges such as 0-9, or none.",
             transform: { $0 == "none" ? [] : try ClassListArgument.parse($0) })
@@ -42,6 +47,7 @@ struct DefendCommand: ParsableCommand {
 
     func validate() throws {
         try repeats.check(classifier: nil)
+        try resume.check(out: out, overwrite: output.overwrite)
         guard (1...100_000).contains(whiteBoxIterations) else {
             throw ValidationError("--white-box-iterations must be between 1 and 100000, not \(whiteBoxIterations)")
         }
@@ -59,7 +65,10 @@ struct DefendCommand: ParsableCommand {
         }
         let progress = ProgressBar(quiet: output.quiet)
         let stop = SignalStop()
-        let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet) { settings, folder in
+        let options = ["evaluator": experiment.evaluator ?? "", "white-box-classes": whiteBoxClasses.map(String.init).joined(separator: ","),
+                       "white-box-iterations": String(whiteBoxIterations)]
+        let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet,
+                                             resumable: ResumableReport(file: "defend.json", options: options, resume: resume.resume)) { settings, folder in
             try stop.runSeed(settings, folder: folder) {
                 let rows = try DefenceTable.measure(
                     settings, classifierFile: settings.shippedClassifier, evaluator: try experiment.evaluatorChoice(),

@@ -25,19 +25,36 @@ struct SeedsOption: ParsableArguments {
     func list(from first: UInt64) -> [UInt64] { (0..<UInt64(seeds)).map { first &+ $0 } }
 
     /// Runs `once` for each seed from `config`'s, each with its run folder `OUT/seed-S` (all checked before the first
-    /// starts), and summarises the reports, writing `OUT/summary.json`.
+    /// starts), and summarises the reports, writing `OUT/summary.json`. With `resumable`, each folder also keeps the
+    /// command's options, and when resuming, a seed that completed with the same settings is read back, not run.
     func repeatEach<Report: Encodable>(_ config: ExperimentConfig, out: String?, overwrite: Bool, quiet: Bool,
+                                       resumable: ResumableReport? = nil,
                                        _ once: (ExperimentConfig, RunFolder?) throws -> Report) throws -> SeedSummary {
         let seeds = list(from: config.seed)
-        let folders = try seeds.map { seed in try out.map { try RunFolder(path: "\($0)/seed-\(seed)", replacing: overwrite) } }
-        var reports: [Report] = []
-        var settings = config
-        for (seed, folder) in zip(seeds, folders) {
-            settings.seed = seed
-            if !quiet { FileHandle.standardError.write(Data("seed \(seed) (\(reports.count + 1) of \(seeds.count))\n".utf8)) }
-            reports.append(try once(settings, folder))
+        let resuming = resumable?.resume == true
+        let folders = try seeds.map { seed in
+            try out.map { try RunFolder(path: "\($0)/seed-\(seed)", replacing: overwrite || resuming) }
         }
-        let summary = try SeedSummary(seeds: seeds, reports: reports)
+        var settings = config
+        let plan = try zip(seeds, folders).map { seed, folder -> RunFolder.Resumption in
+            settings.seed = seed
+            guard resuming, let folder, let resumable else { return .run }
+            return try folder.resumption(report: resumable.file, config: settings, options: resumable.options)
+        }
+        var runs: [Any] = []
+        for ((seed, folder), resumption) in zip(zip(seeds, folders), plan) {
+            settings.seed = seed
+            let counter = "seed \(seed) (\(runs.count + 1) of \(seeds.count))"
+            if case .completed(let report) = resumption {
+                if !quiet { FileHandle.standardError.write(Data("\(counter): completed before, read from \(folder?.url.path ?? "")\n".utf8)) }
+                runs.append(report)
+                continue
+            }
+            if !quiet { FileHandle.standardError.write(Data("\(counter)\n".utf8)) }
+            if let resumable, let folder { try folder.saveOptions(resumable.options) }
+            runs.append(try SeedSummary.jsonObject(try once(settings, folder)))
+        }
+        let summary = SeedSummary(seeds: seeds, runs: runs)
         if let out { try (summary.json + "\n").write(toFile: "\(out)/summary.json", atomically: true, encoding: .utf8) }
         return summary
     }

@@ -191,6 +191,24 @@ final class AttackCommandTests: XCTestCase {
         XCTAssert(refused.output.contains("'kedmi': not an attack; the attacks are all or aligned, unaligned"), refused.output)
     }
 
+    /// compare --resume: a seed finished before is read back (its report untouched), the others run, and the
+    /// summary covers them all; a resume with other options is refused with the file that differs.
+    func testCompareResumesFromTheSeedsFinishedBefore() throws {
+        let out = folder.appendingPathComponent("resumed").path
+        let arguments = ["compare"] + tiny + ["--attacks", "baseline-mean", "--classes", "0-1", "--out", out]
+        XCTAssertEqual(try runInvertlab(arguments + ["--quiet"]).status, 0)
+        let first = try Data(contentsOf: URL(fileURLWithPath: "\(out)/seed-2019/compare.json"))
+        let resumed = try runInvertlab(arguments + ["--seeds", "2", "--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssert(resumed.output.contains("seed 2019 (1 of 2): completed before, read from \(out)/seed-2019"), resumed.output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: "\(out)/seed-2019/compare.json")), first)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/summary.json"))) as? [String: Any])
+        XCTAssertEqual(summary["seeds"] as? [Int], [2019, 2020])
+        let other = try runInvertlab(["compare"] + tiny + ["--attacks", "baseline-mean", "--classes", "0-2", "--out", out, "--resume", "--quiet"])
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssert(other.output.contains("seed-2019 completed with other settings (its options.json differs)"), other.output)
+    }
+
     func testNegativeCountsAreRefusedNotTrapped() throws {
         for (arguments, expected) in [(["sweep", "--victims=-3"], "--victims must be at least 1, not -3"),
                                       (["sweep", "--truncation", "1,-2"], "--truncation '-2': top-k needs k ≥ 1"),
