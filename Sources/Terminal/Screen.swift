@@ -54,9 +54,9 @@ public final class Screen {
         let (width, height) = size
         pairs.beginFrame()
         for y in 0..<min(height, buffer.height) {
+            // Every cell, the bottom-right one too: ncurses writes that one without scrolling, and a cell left
+            // unwritten keeps what the window held there before a resize.
             for x in 0..<min(width, buffer.width) {
-                // The bottom-right cell would scroll the screen on some terminals.
-                if y == height - 1 && x == width - 1 { continue }
                 let cell = buffer[x, y]
                 invertlab_put(Int32(y), Int32(x), wchar_t(cell.character.value), pair(for: cell.style), cell.style.bold ? 1 : 0)
             }

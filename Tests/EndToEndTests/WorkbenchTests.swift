@@ -109,6 +109,7 @@ final class WorkbenchTests: XCTestCase {
         try start("--preset classroom-faces --private-classes 6 --width 4 --epochs-classifier 3 --epochs-inversion 3 --out \(output.path)")
         var shown = try waitFor("faces and the released vector") { $0.contains("What the attacker sees") && $0.contains("▀") }
         XCTAssert(shown.contains("Classifier") && shown.contains("Inversion") && shown.contains("qQuit"))
+        let keyBar = try XCTUnwrap(shown.split(separator: "\n").last { $0.hasPrefix("SpacePause") })
         XCTAssert(shown.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille curves drawn")
         shown = try waitFor("training to finish") { $0.contains("ready") }
         XCTAssertEqual(bars(shown), 6, "the full vector has six confidences")
@@ -146,8 +147,15 @@ final class WorkbenchTests: XCTestCase {
         try tmux(["send-keys", "-t", session, "Escape"])
 
         try tmux(["resize-window", "-t", session, "-x", "80", "-y", "24"])
-        shown = try waitFor("a redraw at 80 x 24") { $0.split(separator: "\n").contains { $0.hasPrefix("SpacePause") } }
+        // Redrawn once a panel's top border ends at the 80th column (the wider screen, cut, has no corner there).
+        shown = try waitFor("a redraw at 80 x 24") { screen in
+            screen.split(separator: "\n").contains { $0.hasPrefix("SpacePause") }
+                && screen.split(separator: "\n").contains { $0.count == 80 && $0.hasSuffix("┐") }
+        }
         XCTAssert(shown.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        // The key bar cut to 80 columns, its last cell included: nothing left there from the wider screen.
+        let narrowBar = try XCTUnwrap(shown.split(separator: "\n").last { $0.hasPrefix("SpacePause") })
+        XCTAssertEqual(String(narrowBar), String(keyBar.prefix(80)).replacingOccurrences(of: " +$", with: "", options: .regularExpression))
         try tmux(["resize-window", "-t", session, "-x", "120", "-y", "36"])
         shown = try waitFor("a redraw at 120 x 36") { $0.split(separator: "\n").count >= 35 && $0.contains("What the attacker sees") }
 
