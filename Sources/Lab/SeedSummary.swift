@@ -39,7 +39,12 @@ public struct SeedSummary {
     private static func combine(_ values: [Any], _ statistic: ([Double]) -> Double) -> Any {
         if let objects = values as? [[String: Any]] {
             let keys = Set(objects.flatMap(\.keys))
-            return Dictionary(uniqueKeysWithValues: keys.map { key in (key, combine(objects.compactMap { $0[key] }, statistic)) })
+            return Dictionary(uniqueKeysWithValues: keys.map { key in
+                // A figure some runs lack (a monitor that never flagged) is no statistic: the runs' values stay,
+                // null where missing, rather than a mean of the runs that have it.
+                let present = objects.compactMap { $0[key] }
+                return (key, present.count == objects.count ? combine(present, statistic) : objects.map { $0[key] ?? NSNull() })
+            })
         }
         if let arrays = values as? [[Any]], let shortest = arrays.map(\.count).min() {
             return (0..<shortest).map { index in combine(arrays.map { $0[index] }, statistic) }

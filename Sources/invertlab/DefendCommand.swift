@@ -98,9 +98,17 @@ struct DefendCommand: ParsableCommand {
     /// The table (mean ± standard deviation over the seeds) and a bar chart of price against protection.
     private func printTable(_ summary: SeedSummary, rows: Int) {
         func cell(_ row: Int, _ key: String, scale: Double = 100, format: String = "%.1f") -> String {
-            guard let value = summary.statistic(["rows", String(row), key]) else { return "-" }
+            guard let value = summary.statistic(["rows", String(row), key]) else { return perSeed(row, key, scale: scale, format: format) }
             let text = String(format: format, scale * value.mean)
             return summary.seeds.count > 1 ? text + String(format: " ± " + format, scale * value.deviation) : text
+        }
+        // Each seed's value, "-" where a seed has none (the monitor never flagged), when the seeds do not all have one.
+        func perSeed(_ row: Int, _ key: String, scale: Double, format: String) -> String {
+            let values = summary.runs.map { run in
+                ((run as? [String: Any])?["rows"] as? [[String: Any]]).flatMap { $0.indices.contains(row) ? $0[row][key] as? NSNumber : nil }
+            }
+            guard values.contains(where: { $0 != nil }) else { return "-" }
+            return values.map { $0.map { String(format: format, scale * $0.doubleValue) } ?? "-" }.joined(separator: " / ")
         }
         func name(_ row: Int) -> String {
             (((summary.runs.first as? [String: Any])?["rows"] as? [[String: Any]])?[row]["defence"] as? String) ?? "?"

@@ -10,6 +10,9 @@ final class SeedSummaryTests: XCTestCase {
         let rows: [Row]
     }
 
+    /// A report whose figure may be missing (encoded without the key, as optional figures are).
+    private struct Flagged: Encodable { let after: Int? }
+
     func testEveryNumberIsSummarisedInPlaceAndSharedTextsStay() throws {
         let summary = try SeedSummary(seeds: [7, 8, 9], reports: [
             Report(accuracy: 0.5, epoch: 3, rows: [.init(k: "1", mse: 0.1), .init(k: "all", mse: 0.2)]),
@@ -26,6 +29,10 @@ final class SeedSummaryTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(summary.statistic(["rows", "0", "mse"])).mean, 0.2, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(summary.statistic(["rows", "1", "mse"])).deviation, 0, accuracy: 1e-12)
         XCTAssertNil(summary.statistic(["rows", "2", "mse"]))
+        // A figure one run lacks is not averaged over the runs that have it.
+        let partial = try SeedSummary(seeds: [1, 2], reports: [Flagged(after: 81), Flagged(after: nil)])
+        XCTAssertNil(partial.statistic(["after"]))
+        XCTAssertEqual(((partial.mean as? [String: Any])?["after"] as? [Any])?.count, 2)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(summary.json.utf8)) as? [String: Any])
         XCTAssertEqual(json["seeds"] as? [Int], [7, 8, 9])
         XCTAssertEqual((json["runs"] as? [Any])?.count, 3)
