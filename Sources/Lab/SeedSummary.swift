@@ -63,20 +63,25 @@ public struct SeedSummary {
         return (value as? NSNumber)?.doubleValue
     }
 
-    /// The mean and deviation of the number at `path` (keys, or array positions as numbers), when there is one.
-    public func statistic(_ path: [String]) -> (mean: Double, deviation: Double)? {
-        func follow(_ value: Any) -> Double? {
-            var current: Any? = value
-            for step in path {
-                if let object = current as? [String: Any] { current = object[step] }
-                else if let array = current as? [Any], let index = Int(step), array.indices.contains(index) { current = array[index] }
-                else { return nil }
-            }
-            return current.flatMap(Self.number)
+    /// The number at `path` (keys, or array positions as numbers) in `value`, when there is one.
+    private static func follow(_ path: [String], in value: Any) -> Double? {
+        var current: Any? = value
+        for step in path {
+            if let object = current as? [String: Any] { current = object[step] }
+            else if let array = current as? [Any], let index = Int(step), array.indices.contains(index) { current = array[index] }
+            else { return nil }
         }
-        guard let average = follow(mean), let spread = follow(deviation) else { return nil }
+        return current.flatMap(number)
+    }
+
+    /// The mean and deviation of the number at `path`, when there is one.
+    public func statistic(_ path: [String]) -> (mean: Double, deviation: Double)? {
+        guard let average = Self.follow(path, in: mean), let spread = Self.follow(path, in: deviation) else { return nil }
         return (average, spread)
     }
+
+    /// Each run's number at `path`, nil where a run has none.
+    public func perRun(_ path: [String]) -> [Double?] { runs.map { Self.follow(path, in: $0) } }
 
     /// One line of JSON: `seeds`, `mean`, `std` and `runs`.
     public var json: String {

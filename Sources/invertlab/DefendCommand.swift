@@ -104,11 +104,9 @@ struct DefendCommand: ParsableCommand {
         }
         // Each seed's value, "-" where a seed has none (the monitor never flagged), when the seeds do not all have one.
         func perSeed(_ row: Int, _ key: String, scale: Double, format: String) -> String {
-            let values = summary.runs.map { run in
-                ((run as? [String: Any])?["rows"] as? [[String: Any]]).flatMap { $0.indices.contains(row) ? $0[row][key] as? NSNumber : nil }
-            }
+            let values = summary.perRun(["rows", String(row), key])
             guard values.contains(where: { $0 != nil }) else { return "-" }
-            return values.map { $0.map { String(format: format, scale * $0.doubleValue) } ?? "-" }.joined(separator: " / ")
+            return values.map { $0.map { String(format: format, scale * $0) } ?? "-" }.joined(separator: " / ")
         }
         func name(_ row: Int) -> String {
             (((summary.runs.first as? [String: Any])?["rows"] as? [[String: Any]])?[row]["defence"] as? String) ?? "?"

@@ -32,6 +32,7 @@ final class SeedSummaryTests: XCTestCase {
         // A figure one run lacks is not averaged over the runs that have it.
         let partial = try SeedSummary(seeds: [1, 2], reports: [Flagged(after: 81), Flagged(after: nil)])
         XCTAssertNil(partial.statistic(["after"]))
+        XCTAssertEqual(partial.perRun(["after"]), [81, nil])
         XCTAssertEqual(((partial.mean as? [String: Any])?["after"] as? [Any])?.count, 2)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(summary.json.utf8)) as? [String: Any])
         XCTAssertEqual(json["seeds"] as? [Int], [7, 8, 9])
