@@ -42,11 +42,13 @@ public enum AttackComparison {
 
     /// Measures `attacks` on `config`'s target (`classifierFile`, else trained) for `classes`. `fredrikson` and `gmi`
     /// set the optimisation attacks (the variant is each row's); `prior` and `students` are used instead of training
-    /// them when given, otherwise the first GMI row trains them and the later ones reuse them.
+    /// them when given, otherwise the first GMI row trains them and the later ones reuse them. With a `journal`,
+    /// rows and models it kept from an unfinished comparison with these settings are read back, and what is
+    /// measured or trained here is kept in it as soon as it is done.
     public static func measure(_ config: ExperimentConfig, attacks: [ComparedAttack], classes: [Int], classifierFile: URL?,
                                evaluator: EvaluatorChoice = .automatic, fredrikson: FredriksonAttack.Settings,
                                gmi: GMIAttack.Settings, prior: GenerativePrior? = nil, students: [Sequential] = [],
-                               observe: @escaping (LabEvent) throws -> Void, checkpoint: @escaping () throws -> Void = {},
+                               journal: ComparisonJournal? = nil, observe: @escaping (LabEvent) throws -> Void, checkpoint: @escaping () throws -> Void = {},
                                progress: (ComparedAttack) -> Void = { _ in }) throws -> Outcome {
         let lab = try Experiment(config, classifierFile: classifierFile, evaluator: evaluator, observe: observe)
         lab.checkpoint = checkpoint
@@ -59,8 +61,16 @@ public enum AttackComparison {
         let victimIndices = classes.map { groups[$0][0] }
         let release = config.attack.victimRelease
         var shared = (prior: prior, priorSeconds: 0.0, students: students, studentSeconds: 0.0)
+        if shared.prior == nil, let kept = try journal?.prior(for: config) { (shared.prior, shared.priorSeconds) = kept }
+        if shared.students.isEmpty, let kept = try journal?.students(for: config) { (shared.students, shared.studentSeconds) = kept }
         var rows: [ComparisonRow] = [], reconstructions: [Tensor] = []
         for attack in attacks {
+            if let finished = try journal?.finishedRow(attack, classes: classes.count, shape: [1, train.height, train.width]) {
+                try observe(.stage("\(attack.name): measured before, read from \(journal?.folder.path ?? "")"))
+                rows.append(finished.row)
+                reconstructions.append(finished.images)
+                continue
+            }
             progress(attack)
             let started = Date()
             var reused = 0.0
@@ -83,10 +93,13 @@ public enum AttackComparison {
                 try optimiser.prepare(context)
                 images = try optimiser.reconstruct(classes: classes, context: context)
                 if let trained = optimiser as? GMIAttack {
-                    if shared.prior == nil { shared.prior = trained.prior; shared.priorSeconds = trained.trainingSeconds.prior }
+                    if shared.prior == nil, let gan = trained.prior {
+                        (shared.prior, shared.priorSeconds) = (gan, trained.trainingSeconds.prior)
+                        try journal?.record(prior: gan, seconds: shared.priorSeconds)
+                    }
                     if given.isEmpty && augments {
-                        shared.students = trained.augmented
-                        shared.studentSeconds = trained.trainingSeconds.students
+                        (shared.students, shared.studentSeconds) = (trained.augmented, trained.trainingSeconds.students)
+                        try journal?.record(students: shared.students, seconds: shared.studentSeconds)
                     }
                 }
             case .baseline(let baseline):
@@ -95,9 +108,11 @@ public enum AttackComparison {
             }
             let seconds = Date().timeIntervalSince(started) + reused
             let grade = try lab.gradeClasses(images, classes: classes)
-            rows.append(ComparisonRow(attack: attack.name, needs: attack.needs, accuracyTop1: grade.accuracyTop1 ?? 0,
-                                      accuracyTop5: grade.accuracyTop5 ?? 0, knnDistance: grade.knnDistance,
-                                      mse: grade.pixels.mse, seconds: seconds))
+            let row = ComparisonRow(attack: attack.name, needs: attack.needs, accuracyTop1: grade.accuracyTop1 ?? 0,
+                                    accuracyTop5: grade.accuracyTop5 ?? 0, knnDistance: grade.knnDistance,
+                                    mse: grade.pixels.mse, seconds: seconds)
+            try journal?.record(row, images: images)
+            rows.append(row)
             reconstructions.append(images)
         }
         return Outcome(rows: rows, victims: train.subset(victimIndices), reconstructions: reconstructions, prior: shared.prior,

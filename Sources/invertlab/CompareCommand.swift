@@ -27,7 +27,9 @@ struct CompareCommand: ParsableCommand {
             The target, GMI's GAN and LOMMA's students are the preset's shipped ones when they ship (make \
             attack-models), so only the searches and the training-based attackers train; the run folder keeps the \
             GAN and students used (--gan and --students of invertlab attack reuse them). --resume reads back the \
-            seeds that completed in --out with the same settings and runs only the others.
+            seeds that completed in --out with the same settings and runs only the others; a seed stopped part way \
+            keeps each finished row, and the GAN and students once trained, in OUT/seed-S/journal, and resumes \
+            from them.
 
             Example: invertlab compare --preset classroom-faces --classes 0-19 --seeds 3 --out runs/compare
             """
@@ -69,7 +71,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     /// One seed's table, as written to compare.json.
-    struct Report: Encodable {
+    struct Report: Codable {
         let classes: [Int]
         let release: String
         let rows: [ComparisonRow]
@@ -81,6 +83,9 @@ struct CompareCommand: ParsableCommand {
             case classes, release, rows, ganSeconds = "gan_seconds", studentsSeconds = "students_seconds"
         }
     }
+
+    /// The subfolder of a seed's folder that keeps each row, the GAN and the students as soon as they are done.
+    static let journal = "journal"
 
     func run() throws {
         var config = try experiment.config()
@@ -96,7 +101,8 @@ struct CompareCommand: ParsableCommand {
                        "iterations": String(iterations), "restarts": String(gmiOptions.restarts),
                        "gan-epochs": String(gmiOptions.ganEpochs), "distil-epochs": String(gmiOptions.distilEpochs)]
         let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet,
-                                             resumable: ResumableReport(file: "compare.json", options: options, resume: resume.resume)) { settings, folder in
+                                             resumable: ResumableReport(file: "compare.json", of: Report.self, options: options, resume: resume.resume,
+                                                                                        unfinished: Self.journal)) { settings, folder in
             try stop.runSeed(settings, folder: folder) {
                 let shipped = settings.shippedClassifier
                 let prior = try settings.shippedPrior.map { try GenerativePrior.load(from: $0, for: settings) }
@@ -104,6 +110,7 @@ struct CompareCommand: ParsableCommand {
                 let outcome = try AttackComparison.measure(
                     settings, attacks: attacks, classes: identities, classifierFile: shipped,
                     evaluator: try experiment.evaluatorChoice(), fredrikson: fredrikson, gmi: gmi, prior: prior, students: students ?? [],
+                    journal: folder.map { ComparisonJournal(folder: $0.file(Self.journal)) },
                     observe: { try stop.check(); progress.show($0) }, checkpoint: stop.check,
                     progress: { attack in progress.show(.stage("attack: \(attack.name)")) })
                 let report = Report(classes: identities, release: settings.attack.victimRelease.text, rows: outcome.rows,
@@ -116,6 +123,8 @@ struct CompareCommand: ParsableCommand {
                     }
                 }
                 try folder?.saveRowsGrid(truths: outcome.victims, rows: outcome.reconstructions, name: "compare.png")
+                // The report and the models now hold everything the journal kept.
+                try folder?.discardUnfinished(Self.journal)
                 return report
             }
         }

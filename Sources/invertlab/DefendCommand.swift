@@ -54,7 +54,7 @@ struct DefendCommand: ParsableCommand {
     }
 
     /// One seed's table, as written to defend.json.
-    struct Report: Encodable {
+    struct Report: Codable {
         let rows: [DefenceRow]
     }
 
@@ -68,7 +68,7 @@ struct DefendCommand: ParsableCommand {
         let options = ["evaluator": experiment.evaluator ?? "", "white-box-classes": whiteBoxClasses.map(String.init).joined(separator: ","),
                        "white-box-iterations": String(whiteBoxIterations)]
         let summary = try repeats.repeatEach(config, out: out, overwrite: output.overwrite, quiet: output.quiet,
-                                             resumable: ResumableReport(file: "defend.json", options: options, resume: resume.resume)) { settings, folder in
+                                             resumable: ResumableReport(file: "defend.json", of: Report.self, options: options, resume: resume.resume)) { settings, folder in
             try stop.runSeed(settings, folder: folder) {
                 let rows = try DefenceTable.measure(
                     settings, classifierFile: settings.shippedClassifier, evaluator: try experiment.evaluatorChoice(),

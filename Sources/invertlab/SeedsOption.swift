@@ -26,7 +26,8 @@ struct SeedsOption: ParsableArguments {
 
     /// Runs `once` for each seed from `config`'s, each with its run folder `OUT/seed-S` (all checked before the first
     /// starts), and summarises the reports, writing `OUT/summary.json`. With `resumable`, each folder also keeps the
-    /// command's options, and when resuming, a seed that completed with the same settings is read back, not run.
+    /// command's options, and when resuming, a seed that completed with the same settings is read back, not run, and
+    /// one left unfinished with the same settings keeps what it finished.
     func repeatEach<Report: Encodable>(_ config: ExperimentConfig, out: String?, overwrite: Bool, quiet: Bool,
                                        resumable: ResumableReport? = nil,
                                        _ once: (ExperimentConfig, RunFolder?) throws -> Report) throws -> SeedSummary {
@@ -38,8 +39,10 @@ struct SeedsOption: ParsableArguments {
         var settings = config
         let plan = try zip(seeds, folders).map { seed, folder -> RunFolder.Resumption in
             settings.seed = seed
-            guard resuming, let folder, let resumable else { return .run }
-            return try folder.resumption(report: resumable.file, config: settings, options: resumable.options)
+            guard resuming, let folder, let resumable else { return .run(sameSettings: false) }
+            let resumption = try folder.resumption(report: resumable.file, config: settings, options: resumable.options)
+            if case .completed(let report) = resumption { try resumable.check(report, from: folder.file(resumable.file)) }
+            return resumption
         }
         var runs: [Any] = []
         for ((seed, folder), resumption) in zip(zip(seeds, folders), plan) {
@@ -51,7 +54,10 @@ struct SeedsOption: ParsableArguments {
                 continue
             }
             if !quiet { FileHandle.standardError.write(Data("\(counter)\n".utf8)) }
-            if let resumable, let folder { try folder.saveOptions(resumable.options) }
+            if let resumable, let folder {
+                if case .run(sameSettings: false) = resumption, let unfinished = resumable.unfinished { try folder.discardUnfinished(unfinished) }
+                try folder.saveOptions(resumable.options)
+            }
             runs.append(try SeedSummary.jsonObject(try once(settings, folder)))
         }
         let summary = SeedSummary(seeds: seeds, runs: runs)

@@ -1,4 +1,6 @@
 import Foundation
+import NeuralNet
+import TensorFiles
 import XCTest
 
 /// `invertlab run` and `sweep` as a script would use them.
@@ -192,7 +194,8 @@ final class AttackCommandTests: XCTestCase {
     }
 
     /// compare --resume: a seed finished before is read back (its report untouched), the others run, and the
-    /// summary covers them all; a resume with other options is refused with the file that differs.
+    /// summary covers them all; a resume with other options is refused with the file that differs, and a report of
+    /// another shape by its name.
     func testCompareResumesFromTheSeedsFinishedBefore() throws {
         let out = folder.appendingPathComponent("resumed").path
         let arguments = ["compare"] + tiny + ["--attacks", "baseline-mean", "--classes", "0-1", "--out", out]
@@ -207,6 +210,44 @@ final class AttackCommandTests: XCTestCase {
         let other = try runInvertlab(["compare"] + tiny + ["--attacks", "baseline-mean", "--classes", "0-2", "--out", out, "--resume", "--quiet"])
         XCTAssertNotEqual(other.status, 0)
         XCTAssert(other.output.contains("seed-2019 completed with other settings (its options.json differs)"), other.output)
+        // A report of another shape is refused by name, not summarised as missing figures.
+        try Data(#"{"classes": [0, 1], "release": "1", "rows": "x", "gan_seconds": 0, "students_seconds": 0}"#.utf8).write(to: URL(fileURLWithPath: "\(out)/seed-2019/compare.json"))
+        let broken = try runInvertlab(arguments + ["--seeds", "2", "--resume", "--quiet"])
+        XCTAssertNotEqual(broken.status, 0)
+        XCTAssert(broken.output.contains("seed-2019/compare.json: not a compare.json report (rows:"), broken.output)
+    }
+
+    /// compare --resume on a seed stopped part way: the rows its journal kept are read back into the report, and
+    /// the journal is gone once the seed completes; a run with other settings throws the journal away unread.
+    func testCompareResumesAStoppedSeedFromItsJournal() throws {
+        let out = folder.appendingPathComponent("journal").path
+        let arguments = ["compare"] + tiny + ["--attacks", "baseline-mean,baseline-random", "--classes", "0-1", "--out", out, "--quiet"]
+        XCTAssertEqual(try runInvertlab(arguments).status, 0)
+        let seed = URL(fileURLWithPath: "\(out)/seed-2019")
+        // As a seed stopped after its first row leaves it: interrupted, that row kept (here with a mark to find it by).
+        func stopAfterFirstRow() throws {
+            try Data(#"{"state": "interrupted"}"#.utf8).write(to: seed.appendingPathComponent("state.json"))
+            let journal = seed.appendingPathComponent("journal")
+            try FileManager.default.createDirectory(at: journal, withIntermediateDirectories: true)
+            try NumpyArray.write(Tensor(zeros: [2, 1, 32, 32]), to: journal.appendingPathComponent("baseline-mean.npy"))
+            try Data(#"{"attack": "baseline-mean", "needs": "public data", "attack_acc_top1": 0.125, "attack_acc_top5": 1, "mse": 0.5, "seconds": 7}"#.utf8)
+                .write(to: journal.appendingPathComponent("baseline-mean.json"))
+        }
+        func rows() throws -> [[String: Any]] {
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: seed.appendingPathComponent("compare.json"))) as? [String: Any]
+            return try XCTUnwrap(report?["rows"] as? [[String: Any]])
+        }
+        try stopAfterFirstRow()
+        let resumed = try runInvertlab(arguments + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssertEqual(try rows().map { $0["attack_acc_top1"] as? Double }.first, 0.125, "the kept row is read back, not measured")
+        XCTAssertEqual(try rows().count, 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: seed.appendingPathComponent("journal").path), "the completed seed drops its journal")
+        try stopAfterFirstRow()
+        let other = try runInvertlab(["compare"] + tiny + ["--attacks", "baseline-mean,baseline-random", "--classes", "0-2", "--out", out,
+                                                           "--quiet", "--resume"])
+        XCTAssertEqual(other.status, 0, other.output)
+        XCTAssertNotEqual(try rows().first?["attack_acc_top1"] as? Double, 0.125, "another setting's kept row is not read back")
     }
 
     func testNegativeCountsAreRefusedNotTrapped() throws {

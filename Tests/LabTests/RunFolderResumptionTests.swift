@@ -3,7 +3,7 @@ import XCTest
 @testable import Lab
 
 /// What `--resume` finds in a seed's folder: a completed run with the same settings is read back; an unfinished one
-/// runs again; one with other settings, or one still running, is refused so nothing finished is overwritten.
+/// runs again, reusing what it finished only under the same settings; one with other settings, or one still running, is refused so nothing finished is overwritten.
 final class RunFolderResumptionTests: XCTestCase {
     private let folder = FileManager.default.temporaryDirectory.appendingPathComponent("invertlab-resume-\(UUID().uuidString)")
     private let options = ["white-box-iterations": "5"]
@@ -24,8 +24,8 @@ final class RunFolderResumptionTests: XCTestCase {
 
     func testACompletedRunWithTheSameSettingsIsReadBack() throws {
         let config = tinyConfig()
-        XCTAssertTrue(isRun(try RunFolder(folder).resumption(report: "report.json", config: config, options: options)),
-                      "an empty folder runs")
+        XCTAssertEqual(sameSettings(try RunFolder(folder).resumption(report: "report.json", config: config, options: options)), false,
+                       "an empty folder runs, with nothing to reuse")
         let run = try finished(.complete, config: config)
         guard case .completed(let report) = try run.resumption(report: "report.json", config: config, options: options) else {
             return XCTFail("a completed run with the same settings is read back")
@@ -35,9 +35,14 @@ final class RunFolderResumptionTests: XCTestCase {
 
     func testUnfinishedRunsRunAgainAndRunningOnesAreRefused() throws {
         let config = tinyConfig()
+        var otherSeed = config
+        otherSeed.seed += 1
         for state in [RunState.interrupted(reason: "stopped by SIGINT"), .failed(reason: "disk full")] {
-            XCTAssertTrue(isRun(try finished(state, config: config).resumption(report: "report.json", config: config, options: options)),
-                          state.name)
+            let run = try finished(state, config: config)
+            XCTAssertEqual(sameSettings(try run.resumption(report: "report.json", config: config, options: options)), true, state.name)
+            // What an unfinished run with other settings finished must not be reused; the seed runs afresh.
+            XCTAssertEqual(sameSettings(try run.resumption(report: "report.json", config: otherSeed, options: options)), false, state.name)
+            XCTAssertEqual(sameSettings(try run.resumption(report: "report.json", config: config, options: [:])), false, state.name)
         }
         let running = try finished(.running, config: config)
         XCTAssertThrowsError(try running.resumption(report: "report.json", config: config, options: options)) { error in
@@ -62,8 +67,10 @@ final class RunFolderResumptionTests: XCTestCase {
         }
     }
 
-    private func isRun(_ resumption: RunFolder.Resumption) -> Bool {
-        if case .run = resumption { return true }
-        return false
+    /// Whether `resumption` runs the seed with what an unfinished run of the same settings left (true), afresh
+    /// (false), or reads a completed run back (nil).
+    private func sameSettings(_ resumption: RunFolder.Resumption) -> Bool? {
+        if case .run(let same) = resumption { return same }
+        return nil
     }
 }
