@@ -26,9 +26,11 @@ public final class GMIAttack: ClassAttack {
     }
 
     /// GMI's settings: λ = 100, learning rate 0.02, momentum 0.9, 1500 iterations, 5 restarts; the GAN trains for
-    /// `priorEpochs` passes over the auxiliary images; LOMMA's λ_reg = 1 and 20 epochs of distillation.
+    /// `priorEpochs` passes over the auxiliary images; LOMMA's λ_reg = 1 and 20 epochs of distillation. With KEDMI's
+    /// GAN (`gan`), the search learns a distribution per class instead (`distributionSearch`).
     public struct Settings: Sendable, Equatable {
         public var variant = Variant.gmi
+        public var gan = GenerativePrior.Kind.general
         public var iterations = 1500
         public var restarts = 5
         public var learningRate: Float = 0.02
@@ -51,8 +53,9 @@ public final class GMIAttack: ClassAttack {
     var featureMean: [Float]?
     /// The target last searched, split before its last layer: made once, not at every iteration.
     private var split: (target: Sequential, body: Sequential, head: Layer)?
-    private var made: [Int: [Float]] = [:]
-    public private(set) var confidence: [Int: Float] = [:]
+    /// The image made for each class searched.
+    var made: [Int: [Float]] = [:]
+    public internal(set) var confidence: [Int: Float] = [:]
     public var watch: AttackWatch?
     /// How long `prepare` spent training the GAN and distilling the students (zero for what it was given).
     public private(set) var trainingSeconds: (prior: Double, students: Double) = (0, 0)
@@ -65,15 +68,30 @@ public final class GMIAttack: ClassAttack {
     }
 
     public var name: String {
-        switch settings.variant {
-        case .gmi: "GMI (Zhang et al.: latent search in a GAN trained on the auxiliary images)"
-        case .gmiLogit: "GMI with LOMMA's logit loss"
-        case .gmiAug: "GMI with LOMMA's model augmentation"
-        case .lomma: "LOMMA (Nguyen et al.: GMI with logit loss and model augmentation)"
+        switch (settings.gan, settings.variant) {
+        case (.general, .gmi): "GMI (Zhang et al.: latent search in a GAN trained on the auxiliary images)"
+        case (.general, .gmiLogit): "GMI with LOMMA's logit loss"
+        case (.general, .gmiAug): "GMI with LOMMA's model augmentation"
+        case (.general, .lomma): "LOMMA (Nguyen et al.: GMI with logit loss and model augmentation)"
+        case (.knowledgeEnriched, .gmi): "KEDMI (Chen et al.: a distribution per class searched in a GAN trained against the target)"
+        case (.knowledgeEnriched, .gmiLogit): "KEDMI with LOMMA's logit loss"
+        case (.knowledgeEnriched, .gmiAug): "KEDMI with LOMMA's model augmentation"
+        case (.knowledgeEnriched, .lomma): "LOMMA on KEDMI (logit loss and model augmentation)"
         }
     }
 
-    public var method: String { settings.variant.rawValue }
+    public var method: String { Self.method(settings.variant, gan: settings.gan) }
+
+    /// The name of `variant` in `gan`: GMI's (gmi, gmi-logit, gmi-aug, lomma) or KEDMI's (kedmi, kedmi-logit,
+    /// kedmi-aug, kedmi-lomma).
+    public static func method(_ variant: Variant, gan: GenerativePrior.Kind) -> String {
+        switch (gan, variant) {
+        case (.general, _): variant.rawValue
+        case (.knowledgeEnriched, .gmi): "kedmi"
+        case (.knowledgeEnriched, .lomma): "kedmi-lomma"
+        case (.knowledgeEnriched, _): "kedmi-" + variant.rawValue.dropFirst("gmi-".count)
+        }
+    }
 
     /// The GAN (`gan.safetensors`) and the students (`student-1.safetensors`, ...), when trained or given.
     public var trainedModels: [(file: String, network: Sequential)] {
@@ -85,9 +103,12 @@ public final class GMIAttack: ClassAttack {
             throw ConfigurationError("\(name) needs the target's gradients (white-box access)")
         }
         let set = context.auxiliary
+        if let prior, prior.kind != settings.gan {
+            throw ConfigurationError("\(name) searches a \(settings.gan.rawValue) GAN, and the one given is \(prior.kind.rawValue)")
+        }
         if prior == nil {
             let started = Date()
-            prior = try trainPrior(on: set, context: context)
+            prior = try trainPrior(on: set, target: target, context: context)
             trainingSeconds.prior = Date().timeIntervalSince(started)
         }
         if settings.variant.augmentsModels && augmented.isEmpty {
@@ -100,13 +121,16 @@ public final class GMIAttack: ClassAttack {
         }
     }
 
-    private func trainPrior(on set: ImageSet, context: AttackContext) throws -> GenerativePrior {
-        let gan = GenerativePrior(imageSize: set.height, width: context.modelWidth, seed: context.seed)
-        try context.observe(.stage("GMI: training the GAN prior on \(set.count) auxiliary images"))
+    private func trainPrior(on set: ImageSet, target: Sequential, context: AttackContext) throws -> GenerativePrior {
+        let teacher = settings.gan == .knowledgeEnriched ? try ModelAugmentation.softmax(of: target, on: set, batch: context.budget.batch) : nil
+        let gan = GenerativePrior(imageSize: set.height, width: context.modelWidth, seed: context.seed, kind: settings.gan,
+                                  classes: teacher?.shape[1] ?? 1)
+        try context.observe(.stage(teacher == nil ? "GMI: training the GAN prior on \(set.count) auxiliary images"
+                                   : "KEDMI: training the GAN on \(set.count) auxiliary images and the target's soft labels of them"))
         var rng = RandomGenerator(seed: context.seed &+ 1)
         let steps = (set.count + context.budget.batch - 1) / context.budget.batch
         for epoch in 1...max(settings.priorEpochs, 1) {
-            try gan.trainEpoch(on: set, batch: context.budget.batch, rng: &rng) { step, discriminatorLoss, generatorLoss in
+            try gan.trainEpoch(on: set, batch: context.budget.batch, teacherSoftmax: teacher, rng: &rng) { step, discriminatorLoss, generatorLoss in
                 try context.checkpoint()
                 try context.observe(.step(model: .attack, epoch: epoch, epochs: settings.priorEpochs, step: step, steps: steps,
                                           loss: discriminatorLoss + generatorLoss))
@@ -170,7 +194,7 @@ public final class GMIAttack: ClassAttack {
                    latentGradient: Tensor) throws -> (losses: [Float], priorLosses: [Float], confidences: [Float]) {
         let images = try prior.generator.forward(latent, mode: .evaluation)
         let realism = try prior.discriminator.forward(images, mode: .evaluation)
-        let priorLosses = (0..<labels.count).map { -realism[$0] }
+        let (priorLosses, realismGradient) = prior.priorLoss(realism, weight: 1)
         var losses = priorLosses
         if split?.target !== target {
             let (body, head) = target.splitBeforeLastLayer
@@ -210,7 +234,6 @@ public final class GMIAttack: ClassAttack {
                                                needsInputGradient: true)
             for index in 0..<imageGradient.count { imageGradient[index] += fromStudent[index] }
         }
-        let realismGradient = Tensor(shape: realism.shape, values: Array(repeating: -1, count: realism.count))
         let fromDiscriminator = prior.discriminator.backward(realismGradient, needsInputGradient: true)
         for index in 0..<imageGradient.count { imageGradient[index] += fromDiscriminator[index] }
         latentGradient.copy(from: prior.generator.backward(imageGradient, needsInputGradient: true))
@@ -241,6 +264,7 @@ public final class GMIAttack: ClassAttack {
     /// Runs every restart of every class of `classes` as one batch and keeps, per class, the restart whose image the
     /// target is most confident in.
     private func search(_ classes: [Int], target: Sequential, prior: GenerativePrior, context: AttackContext) throws {
+        if settings.gan == .knowledgeEnriched { return try distributionSearch(classes, target: target, prior: prior, context: context) }
         let restarts = max(settings.restarts, 1)
         let labels = classes.flatMap { Array(repeating: $0, count: restarts) }
         var rng = RandomGenerator(seed: context.seed &+ 2)

@@ -229,6 +229,33 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(try NLLLoss()(logProbabilities, targets: [0, 2]), Float(-(log(0.7) + log(0.5)) / 2), accuracy: 1e-6)
     }
 
+    /// KEDMI's semi-supervised GAN losses (`SemiSupervisedGANLoss`) against central differences, and their values for
+    /// fixed inputs against the formulas computed by hand in double precision: softplus(∓logsumexp) averaged,
+    /// cross-entropy to soft labels, and the mean absolute gap between feature means.
+    func testSemiSupervisedGANLosses() throws {
+        let mean = { (values: [Float]) in values.reduce(0, +) / Float(values.count) }
+        let logits = randomTensor([3, 4], seed: 23, scale: 2)
+        for real in [true, false] {
+            let gradient = SemiSupervisedGANLoss.realness(logits, real: real, weight: 1.5).gradient
+            try checkScalarGradient(at: logits, analytic: gradient) { 1.5 * mean(SemiSupervisedGANLoss.realness(logits, real: real).losses) }
+        }
+        let soft = Tensor(shape: [3, 4], values: [0.1, 0.2, 0.3, 0.4, 0, 0.5, 0.5, 0, 0.25, 0.25, 0.25, 0.25])
+        let softGradient = SemiSupervisedGANLoss.softCrossEntropy(logits, targets: soft).gradient
+        try checkScalarGradient(at: logits, analytic: softGradient) { SemiSupervisedGANLoss.softCrossEntropy(logits, targets: soft).loss }
+        let fake = randomTensor([2, 5], seed: 24), realFeatures = randomTensor([3, 5], seed: 25)
+        let matchingGradient = SemiSupervisedGANLoss.featureMatching(fake: fake, real: realFeatures).gradient
+        try checkScalarGradient(at: fake, analytic: matchingGradient) { SemiSupervisedGANLoss.featureMatching(fake: fake, real: realFeatures).loss }
+
+        let two = Tensor(shape: [2, 3], values: [1, 2, 0, 0.5, -1, 2])
+        XCTAssertEqual(mean(SemiSupervisedGANLoss.realness(two, real: true).losses), 0.093622, accuracy: 1e-5)
+        XCTAssertEqual(mean(SemiSupervisedGANLoss.realness(two, real: false).losses), 2.418081, accuracy: 1e-5)
+        let labels = Tensor(shape: [2, 3], values: [0.2, 0.7, 0.1, 0, 0.4, 0.6])
+        XCTAssertEqual(SemiSupervisedGANLoss.softCrossEntropy(two, targets: labels).loss, 1.124459, accuracy: 1e-5)
+        let features = Tensor(shape: [2, 3], values: [1, 2, 3, 0, -1, 4])
+        let reals = Tensor(shape: [3, 3], values: [0.5, 0.5, 0.5, 1, 1, 1, 0, 0, 3])
+        XCTAssertEqual(SemiSupervisedGANLoss.featureMatching(fake: features, real: reals).loss, 2 / 3, accuracy: 1e-6)
+    }
+
     /// Central differences of a scalar loss against its analytic gradient at every element of `point`.
     private func checkScalarGradient(at point: Tensor, analytic: Tensor, loss: () throws -> Float) throws {
         let step: Float = 1e-2
