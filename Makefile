@@ -91,16 +91,19 @@ evaluators: build
 		cp .build/$$preset-evaluator/evaluator.safetensors Assets/models/$$preset-evaluator.safetensors || exit 1; \
 	done
 
-# GMI's GAN and LOMMA's students that ship beside a preset's target (an optimisation attack on it starts at once):
-# trained by invertlab attack on the shipped target with the preset's settings and seed (the old files are removed
-# first, or the attack would reuse them).
+# GMI's and KEDMI's GANs and LOMMA's students that ship beside a preset's target (an optimisation attack on it starts
+# at once): trained by invertlab attack on the shipped target with the preset's settings and seed (the old files are
+# removed first, or the attack would reuse them).
 ATTACK_MODEL_PRESETS := classroom-faces
 attack-models: build
 	for preset in $(ATTACK_MODEL_PRESETS); do \
-		rm -f Assets/models/$$preset-gan.safetensors Assets/models/$$preset-student-?.safetensors && \
+		rm -f Assets/models/$$preset-gan.safetensors Assets/models/$$preset-kedmi-gan.safetensors Assets/models/$$preset-student-?.safetensors && \
 		$(RELEASE_BINARY) attack --preset $$preset --method lomma --classes 0 --iterations 1 --restarts 1 --quiet --overwrite \
 			--out .build/$$preset-attack-models && \
+		$(RELEASE_BINARY) attack --preset $$preset --method kedmi --classes 0 --iterations 1 --restarts 1 --quiet --overwrite \
+			--out .build/$$preset-kedmi-model && \
 		cp .build/$$preset-attack-models/gan.safetensors Assets/models/$$preset-gan.safetensors && \
+		cp .build/$$preset-kedmi-model/kedmi-gan.safetensors Assets/models/$$preset-kedmi-gan.safetensors && \
 		for student in 1 2 3; do \
 			cp .build/$$preset-attack-models/student-$$student.safetensors Assets/models/$$preset-student-$$student.safetensors || exit 1; \
 		done || exit 1; \

@@ -33,21 +33,28 @@ public enum AttackComparison {
         public let rows: [ComparisonRow]
         public let victims: ImageSet
         public let reconstructions: [Tensor]
-        /// The GAN and the students the GMI rows used, and how long training them took here (zero when given).
-        public let prior: GenerativePrior?
-        public let students: [Sequential]
-        public let priorSeconds: Double
-        public let studentSeconds: Double
+        /// The GANs the GMI and KEDMI rows used, by kind, and the students of the augmented rows, with how long
+        /// training them took here (zero when given).
+        public let priors: [GenerativePrior.Kind: Trained<GenerativePrior>]
+        public let students: Trained<[Sequential]>?
+    }
+
+    /// A model the rows that need it share, and how long training it took here (zero when given): every row that
+    /// uses it counts that time in its seconds.
+    public struct Trained<Model> {
+        public let model: Model
+        public let seconds: Double
     }
 
     /// Measures `attacks` on `config`'s target (`classifierFile`, else trained) for `classes`. `fredrikson` and `gmi`
-    /// set the optimisation attacks (the variant is each row's); `prior` and `students` are used instead of training
-    /// them when given, otherwise the first GMI row trains them and the later ones reuse them. With a `journal`,
+    /// set the optimisation attacks (the variant is each row's); `priors` (by their kind) and `students` are used
+    /// instead of training them when given, otherwise the first row that needs one trains it and the later ones
+    /// reuse it. With a `journal`,
     /// rows and models it kept from an unfinished comparison with these settings are read back, and what is
     /// measured or trained here is kept in it as soon as it is done.
     public static func measure(_ config: ExperimentConfig, attacks: [ComparedAttack], classes: [Int], classifierFile: URL?,
                                evaluator: EvaluatorChoice = .automatic, fredrikson: FredriksonAttack.Settings,
-                               gmi: GMIAttack.Settings, prior: GenerativePrior? = nil, students: [Sequential] = [],
+                               gmi: GMIAttack.Settings, priors: [GenerativePrior] = [], students: [Sequential] = [],
                                journal: ComparisonJournal? = nil, observe: @escaping (LabEvent) throws -> Void, checkpoint: @escaping () throws -> Void = {},
                                progress: (ComparedAttack) -> Void = { _ in }) throws -> Outcome {
         let lab = try Experiment(config, classifierFile: classifierFile, evaluator: evaluator, observe: observe)
@@ -60,9 +67,12 @@ public enum AttackComparison {
         let groups = train.indicesByClass()
         let victimIndices = classes.map { groups[$0][0] }
         let release = config.attack.victimRelease
-        var shared = (prior: prior, priorSeconds: 0.0, students: students, studentSeconds: 0.0)
-        if shared.prior == nil, let kept = try journal?.prior(for: config) { (shared.prior, shared.priorSeconds) = kept }
-        if shared.students.isEmpty, let kept = try journal?.students(for: config) { (shared.students, shared.studentSeconds) = kept }
+        var sharedPriors = Dictionary(priors.map { ($0.kind, Trained(model: $0, seconds: 0)) }) { first, _ in first }
+        var sharedStudents = students.isEmpty ? nil : Trained(model: students, seconds: 0)
+        for kind in GenerativePrior.Kind.allCases where sharedPriors[kind] == nil {
+            sharedPriors[kind] = try journal?.prior(for: config, kind: kind)
+        }
+        if sharedStudents == nil { sharedStudents = try journal?.students(for: config) }
         var rows: [ComparisonRow] = [], reconstructions: [Tensor] = []
         for attack in attacks {
             if let finished = try journal?.finishedRow(attack, classes: classes.count, shape: [1, train.height, train.width]) {
@@ -82,24 +92,27 @@ public enum AttackComparison {
                 let inversion = try lab.inversion(for: settings)
                 images = try inversion.reconstruct(victims: train, indices: victimIndices, release: release,
                                                    context: try lab.context(auxiliary: config.attack.auxiliary))
-            case .fredrikson, .gmi:
-                let variant: GMIAttack.Variant? = if case .gmi(let variant) = attack { variant } else { nil }
+            case .fredrikson, .gmi, .kedmi:
+                let variant: GMIAttack.Variant? = switch attack {
+                case .gmi(let variant), .kedmi(let variant): variant
+                default: nil
+                }
                 let augments = variant?.augmentsModels ?? false
-                let given = augments ? shared.students : []
-                if variant != nil, shared.prior != nil { reused += shared.priorSeconds }
-                if !given.isEmpty { reused += shared.studentSeconds }
-                let optimiser = attack.makeOptimisationAttack(fredrikson: fredrikson, gmi: gmi, prior: shared.prior, students: given)!
+                let prior = attack.gan.flatMap { sharedPriors[$0] }
+                let given = augments ? sharedStudents : nil
+                reused += (prior?.seconds ?? 0) + (given?.seconds ?? 0)
+                let optimiser = attack.makeOptimisationAttack(fredrikson: fredrikson, gmi: gmi, prior: prior?.model, students: given?.model ?? [])!
                 let context = try lab.whiteBoxContext(auxiliary: config.attack.auxiliary)
                 try optimiser.prepare(context)
                 images = try optimiser.reconstruct(classes: classes, context: context)
                 if let trained = optimiser as? GMIAttack {
-                    if shared.prior == nil, let gan = trained.prior {
-                        (shared.prior, shared.priorSeconds) = (gan, trained.trainingSeconds.prior)
-                        try journal?.record(prior: gan, seconds: shared.priorSeconds)
+                    if prior == nil, let gan = trained.prior {
+                        sharedPriors[gan.kind] = Trained(model: gan, seconds: trained.trainingSeconds.prior)
+                        try journal?.record(prior: gan, seconds: trained.trainingSeconds.prior)
                     }
-                    if given.isEmpty && augments {
-                        (shared.students, shared.studentSeconds) = (trained.augmented, trained.trainingSeconds.students)
-                        try journal?.record(students: shared.students, seconds: shared.studentSeconds)
+                    if given == nil && augments {
+                        sharedStudents = Trained(model: trained.augmented, seconds: trained.trainingSeconds.students)
+                        try journal?.record(students: trained.augmented, seconds: trained.trainingSeconds.students)
                     }
                 }
             case .baseline(let baseline):
@@ -115,7 +128,7 @@ public enum AttackComparison {
             rows.append(row)
             reconstructions.append(images)
         }
-        return Outcome(rows: rows, victims: train.subset(victimIndices), reconstructions: reconstructions, prior: shared.prior,
-                       students: shared.students, priorSeconds: shared.priorSeconds, studentSeconds: shared.studentSeconds)
+        return Outcome(rows: rows, victims: train.subset(victimIndices), reconstructions: reconstructions, priors: sharedPriors,
+                       students: sharedStudents)
     }
 }

@@ -9,6 +9,8 @@ public enum ComparedAttack: Hashable, Sendable {
     case fredrikson
     /// GMI or one of LOMMA's variants of it.
     case gmi(GMIAttack.Variant)
+    /// KEDMI or one of LOMMA's variants of it.
+    case kedmi(GMIAttack.Variant)
     /// What an attacker gets without inverting anything.
     case baseline(Baseline)
 
@@ -16,18 +18,30 @@ public enum ComparedAttack: Hashable, Sendable {
     public static let all: [ComparedAttack] = [.trainingBased(aligned: true), .trainingBased(aligned: false)] + optimisation
         + Baseline.allCases.map { .baseline($0) }
 
-    /// The white-box optimisation attacks, in the table's order.
-    public static let optimisation: [ComparedAttack] = [.fredrikson] + GMIAttack.Variant.allCases.map { .gmi($0) }
+    /// The white-box optimisation attacks, in the table's order: KEDMI alone and with both of LOMMA's additions,
+    /// where LOMMA reports its largest gains (its other variants are for `invertlab attack`).
+    public static let optimisation: [ComparedAttack] = [.fredrikson] + GMIAttack.Variant.allCases.map { .gmi($0) } + [.kedmi(.gmi), .kedmi(.lomma)]
 
-    /// A fresh optimisation attack for this row with `fredrikson`'s or `gmi`'s settings (the variant the row's),
-    /// given the GAN and, for the augmented variants, the students when already trained; nil for the other rows.
+    /// The GAN this row searches, for the GMI and KEDMI rows.
+    public var gan: GenerativePrior.Kind? {
+        switch self {
+        case .gmi: .general
+        case .kedmi: .knowledgeEnriched
+        case .trainingBased, .fredrikson, .baseline: nil
+        }
+    }
+
+    /// A fresh optimisation attack for this row with `fredrikson`'s or `gmi`'s settings (the variant and GAN the
+    /// row's), given the GAN of the row's kind and, for the augmented variants, the students when already trained;
+    /// nil for the other rows.
     public func makeOptimisationAttack(fredrikson: FredriksonAttack.Settings, gmi: GMIAttack.Settings,
                                        prior: GenerativePrior?, students: [Sequential]) -> (any ClassAttack)? {
         switch self {
         case .fredrikson: return FredriksonAttack(settings: fredrikson)
-        case .gmi(let variant):
+        case .gmi(let variant), .kedmi(let variant):
             var settings = gmi
             settings.variant = variant
+            settings.gan = gan!
             return GMIAttack(settings: settings, prior: prior, augmented: variant.augmentsModels ? students : [])
         case .trainingBased, .baseline: return nil
         }
@@ -39,6 +53,7 @@ public enum ComparedAttack: Hashable, Sendable {
         case .trainingBased(let aligned): aligned ? "aligned" : "unaligned"
         case .fredrikson: "fredrikson"
         case .gmi(let variant): variant.rawValue
+        case .kedmi(let variant): GMIAttack.method(variant, gan: .knowledgeEnriched)
         case .baseline(let baseline): "baseline-\(baseline.rawValue)"
         }
     }
@@ -48,7 +63,7 @@ public enum ComparedAttack: Hashable, Sendable {
     public var needs: String {
         switch self {
         case .trainingBased, .baseline(.nearest): "released vectors, public data"
-        case .fredrikson, .gmi: "gradients, public data"
+        case .fredrikson, .gmi, .kedmi: "gradients, public data"
         case .baseline(.mean), .baseline(.random): "public data"
         }
     }
@@ -69,7 +84,7 @@ public enum ComparedAttack: Hashable, Sendable {
         guard Set(chosen).count == chosen.count else {
             throw ConfigurationError("\(option) '\(text)': name each attack once")
         }
-        // The table keeps its order, whatever the order asked: GMI's variants reuse the GAN the first one trains.
+        // The table keeps its order, whatever the order asked: each GAN's rows reuse the GAN the first one trains.
         return all.filter(chosen.contains)
     }
 }

@@ -3,8 +3,8 @@ import NeuralNet
 import TensorFiles
 
 /// What an unfinished comparison has finished, kept in a folder as it goes: each measured row (`ATTACK.json`) with
-/// its images (`ATTACK.npy`), and the GAN and students once trained (`gan.safetensors`, `student-N.safetensors`,
-/// their training time in `trained.json`). A comparison resumed with the same settings reads them back instead of
+/// its images (`ATTACK.npy`), and the GANs and students once trained (`gan.safetensors`, `kedmi-gan.safetensors`,
+/// `student-N.safetensors`, their training time in `trained.json`). A comparison resumed with the same settings reads them back instead of
 /// measuring or training again, so a seed that takes longer than one sitting ends in several.
 public struct ComparisonJournal: Sendable {
     public let folder: URL
@@ -48,30 +48,39 @@ public struct ComparisonJournal: Sendable {
     /// The models trained here and how long training them took, as `trained.json` keeps it.
     private struct TrainingTimes: Codable {
         var ganSeconds: Double?
+        var kedmiGANSeconds: Double?
         var studentsSeconds: Double?
 
-        enum CodingKeys: String, CodingKey { case ganSeconds = "gan_seconds", studentsSeconds = "students_seconds" }
+        enum CodingKeys: String, CodingKey {
+            case ganSeconds = "gan_seconds", kedmiGANSeconds = "kedmi_gan_seconds", studentsSeconds = "students_seconds"
+        }
+
+        subscript(kind: GenerativePrior.Kind) -> Double? {
+            get { kind == .general ? ganSeconds : kedmiGANSeconds }
+            set { if kind == .general { ganSeconds = newValue } else { kedmiGANSeconds = newValue } }
+        }
     }
 
-    /// The GAN trained here for `config`, with its training time, when there is one.
-    func prior(for config: ExperimentConfig) throws -> (prior: GenerativePrior, seconds: Double)? {
-        guard let seconds = try times().ganSeconds, exists(file("gan.safetensors")) else { return nil }
-        return (try GenerativePrior.load(from: file("gan.safetensors"), for: config), seconds)
+    /// The GAN of `kind` trained here for `config`, with its training time, when there is one.
+    func prior(for config: ExperimentConfig, kind: GenerativePrior.Kind) throws -> AttackComparison.Trained<GenerativePrior>? {
+        let url = file(GenerativePrior.fileName(kind))
+        guard let seconds = try times()[kind], exists(url) else { return nil }
+        return AttackComparison.Trained(model: try GenerativePrior.load(from: url, for: config, kind: kind), seconds: seconds)
     }
 
     /// The students trained here for `config`, with their training time, when all are there.
-    func students(for config: ExperimentConfig) throws -> (students: [Sequential], seconds: Double)? {
+    func students(for config: ExperimentConfig) throws -> AttackComparison.Trained<[Sequential]>? {
         let files = studentFiles(StudentNetwork.allCases.count)
         guard let seconds = try times().studentsSeconds, files.allSatisfy(exists) else { return nil }
-        return (try ModelAugmentation.loadStudents(from: files, for: config), seconds)
+        return AttackComparison.Trained(model: try ModelAugmentation.loadStudents(from: files, for: config), seconds: seconds)
     }
 
     /// Keeps the GAN trained in `seconds`.
     func record(prior: GenerativePrior, seconds: Double) throws {
         try create()
-        try prior.networks.saveState(to: file("gan.safetensors"))
+        try prior.networks.saveState(to: file(GenerativePrior.fileName(prior.kind)))
         var recorded = try times()
-        recorded.ganSeconds = seconds
+        recorded[prior.kind] = seconds
         try save(recorded)
     }
 

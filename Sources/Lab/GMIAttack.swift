@@ -95,7 +95,7 @@ public final class GMIAttack: ClassAttack {
 
     /// The GAN (`gan.safetensors`) and the students (`student-1.safetensors`, ...), when trained or given.
     public var trainedModels: [(file: String, network: Sequential)] {
-        (prior.map { [("gan.safetensors", $0.networks)] } ?? []) + augmented.enumerated().map { ("student-\($0.offset + 1).safetensors", $0.element) }
+        (prior.map { [(GenerativePrior.fileName($0.kind), $0.networks)] } ?? []) + augmented.enumerated().map { ("student-\($0.offset + 1).safetensors", $0.element) }
     }
 
     public func prepare(_ context: AttackContext) throws {

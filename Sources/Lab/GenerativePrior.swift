@@ -151,6 +151,9 @@ public final class GenerativePrior {
 }
 
 extension GenerativePrior {
+    /// The file a GAN of `kind` is kept in inside a run folder: `gan.safetensors` (GMI's) or `kedmi-gan.safetensors`.
+    public static func fileName(_ kind: Kind) -> String { kind == .general ? "gan.safetensors" : "kedmi-gan.safetensors" }
+
     /// A prior of `kind` for `config`'s image size, width and classes with the weights of `file` (written from
     /// `networks`).
     public static func load(from file: URL, for config: ExperimentConfig, kind: Kind = .general) throws -> GenerativePrior {

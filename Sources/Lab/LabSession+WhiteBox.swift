@@ -11,7 +11,7 @@ extension LabSession {
     static let snapshotInterval = 20
 
     /// Runs the optimisation attack `attack` on the first identities, after the work in hand, publishing its images
-    /// and losses as it goes (`currentWhiteBox`). GMI's GAN and LOMMA's students are the preset's shipped ones when
+    /// and losses as it goes (`currentWhiteBox`). The GANs and LOMMA's students are the preset's shipped ones when
     /// they ship (the students only for the shipped target), else trained by the first attack that needs them and
     /// kept for the next. An attack already run is not run again. `fredrikson` and `gmi` set the attacks (the GMI
     /// variant is `attack`'s).
@@ -27,7 +27,7 @@ extension LabSession {
                     let groups = train.indicesByClass()
                     self.whiteBox = WhiteBoxRuns(auxiliary: auxiliary, identities: identities,
                                                  truths: train.subset(identities.map { groups[$0][0] }))
-                    self.attackerModels = (nil, [])
+                    self.attackerModels = ([:], [])
                 }
                 guard self.whiteBox?.run(of: attack) == nil else { return false }
                 self.whiteBox?.runs.append(WhiteBoxRun(attack: attack))
@@ -36,7 +36,7 @@ extension LabSession {
             guard started else { return }
             if auxiliary == lab.config.attack.auxiliary { try self.loadShippedAttackerModels(lab) }
             guard let optimiser = attack.makeOptimisationAttack(fredrikson: fredrikson, gmi: gmi,
-                                                                prior: self.attackerModels.prior,
+                                                                prior: attack.gan.flatMap { self.attackerModels.priors[$0] },
                                                                 students: self.attackerModels.students) else { return }
             optimiser.watch = AttackWatch(interval: Self.snapshotInterval) { snapshot in
                 try self.stopIfCancelled()
@@ -49,7 +49,7 @@ extension LabSession {
             let context = try lab.whiteBoxContext(auxiliary: auxiliary)
             try optimiser.prepare(context)
             if let gmi = optimiser as? GMIAttack {
-                self.attackerModels.prior = gmi.prior
+                if let prior = gmi.prior { self.attackerModels.priors[prior.kind] = prior }
                 if !gmi.augmented.isEmpty { self.attackerModels.students = gmi.augmented }
             }
             let images = try optimiser.reconstruct(classes: identities, context: context)
@@ -61,14 +61,16 @@ extension LabSession {
         }
     }
 
-    /// Loads the preset's shipped GAN, and its students when the target is the shipped one, the first time.
+    /// Loads the preset's shipped GMI GAN, and its KEDMI GAN and students when the target is the shipped one, the
+    /// first time.
     private func loadShippedAttackerModels(_ lab: Experiment) throws {
         let config = lab.config
-        if attackerModels.prior == nil, let file = config.shippedPrior {
-            attackerModels.prior = try GenerativePrior.load(from: file, for: config)
+        let shippedTarget = config.shippedClassifier.map { lab.classifierFile == $0 } ?? false
+        // KEDMI's GAN learned the shipped target's soft labels: it is used only with that target.
+        for kind in GenerativePrior.Kind.allCases where attackerModels.priors[kind] == nil && (kind == .general || shippedTarget) {
+            if let file = config.shippedPrior(kind) { attackerModels.priors[kind] = try GenerativePrior.load(from: file, for: config, kind: kind) }
         }
-        if attackerModels.students.isEmpty, let shipped = config.shippedClassifier, lab.classifierFile == shipped,
-           let files = config.shippedStudents {
+        if attackerModels.students.isEmpty, shippedTarget, let files = config.shippedStudents {
             attackerModels.students = try ModelAugmentation.loadStudents(from: files, for: config)
         }
     }

@@ -32,9 +32,9 @@ public final class LabSession: @unchecked Sendable {
     private var classes: ClassImages?
     /// The white-box runs so far (under the lock).
     var whiteBox: WhiteBoxRuns?
-    /// GMI's GAN and LOMMA's students once trained or loaded for the white-box runs' auxiliary set, shared by them
-    /// (session thread only).
-    var attackerModels: (prior: GenerativePrior?, students: [Sequential]) = (nil, [])
+    /// GMI's and KEDMI's GANs (by kind) and LOMMA's students once trained or loaded for the white-box runs'
+    /// auxiliary set, shared by them (session thread only).
+    var attackerModels: (priors: [GenerativePrior.Kind: GenerativePrior], students: [Sequential]) = ([:], [])
     private var loadedClassifier: (train: Double, test: Double)?
     /// The inversion model the victims were last rendered with, and the release they were rendered under (used
     /// only on the session thread).

@@ -4,7 +4,7 @@ import NeuralNet
 
 /// What ships in `Assets/`: presets, data sets in compact form (`datasets/NAME`, named in presets and options by
 /// NAME) and trained models (`models/PRESET-ROLE.safetensors`, made by the Makefile's targets: the target classifier,
-/// the evaluator, GMI's GAN and LOMMA's students), so that a preset opens with no download and no wait for them to train.
+/// the evaluator, GMI's and KEDMI's GANs and LOMMA's students), so that a preset opens with no download and no wait for them to train.
 extension ExperimentConfig {
     /// The data sets that ship in Assets/datasets, by name.
     public static let shippedDataSets = ["orl-faces"]
@@ -75,8 +75,11 @@ extension ExperimentConfig {
         return settings
     }
 
-    /// GMI's GAN shipped for a preset with these attacker settings (`models/PRESET-gan.safetensors`), when there.
-    public var shippedPrior: URL? { shippedModel("gan") { $0.attackerModelSettings } }
+    /// The GAN of `kind` shipped for a preset with these attacker settings (`models/PRESET-gan.safetensors`, GMI's,
+    /// or `models/PRESET-kedmi-gan.safetensors`, trained against the shipped target), when there.
+    public func shippedPrior(_ kind: GenerativePrior.Kind) -> URL? {
+        shippedModel(kind == .general ? "gan" : "kedmi-gan") { $0.attackerModelSettings }
+    }
 
     /// LOMMA's three students shipped for a preset with these attacker settings (`models/PRESET-student-N.safetensors`),
     /// when all three are there.

@@ -5,9 +5,9 @@ import Terminal
 extension WorkbenchApp {
     /// The white-box optimisation attacks side by side on the same identities: a private photo of each identity in
     /// the first column, then a column per attack (Fredrikson, GMI, GMI with the logit loss, with model
-    /// augmentation, LOMMA), drawn live as the iterations run, and the prior and identity losses of the attack
-    /// running (or run last): on the right on wide screens, in a strip below otherwise, so six columns of faces keep
-    /// the whole width. Identities page by ←→; g runs the next attack.
+    /// augmentation, LOMMA, KEDMI, LOMMA on KEDMI), drawn live as the iterations run, and the prior and identity
+    /// losses of the attack running (or run last): on the right on wide screens, in a strip below otherwise, so
+    /// eight columns of faces keep the whole width. Identities page by ←→; g runs the next attack.
     func drawWhiteBox(into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         let attacks = ComparedAttack.optimisation
         let (facesPanel, chartsPanel, chartsSideBySide) = Self.whiteBoxPanels(in: rect)
@@ -94,6 +94,7 @@ extension WorkbenchApp {
         switch attack {
         case .fredrikson: return "fredr."
         case .gmi(let variant) where variant != .gmi && variant != .lomma: return "+" + variant.rawValue.dropFirst(4)
+        case .kedmi(.lomma): return "K+lomma"
         default: return attack.name
         }
     }

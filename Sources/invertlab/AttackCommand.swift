@@ -29,8 +29,17 @@ struct AttackCommand: ParsableCommand {
             classifiers of another architecture from the target's softmax on the auxiliary images (--distil-epochs) \
             and averages the identity loss over them and the target; lomma does both.
 
-            The GAN and the students are saved in the run folder (gan.safetensors, student-1..3.safetensors); \
-            --gan and --students reuse them, so an attack need not train them again.
+            kedmi: Chen et al. (ICCV 2021): the GAN learns from the target too: its discriminator classifies the \
+            auxiliary images into the target's classes, learning the target's soft labels of them, and calls an \
+            image real by the log-sum-exp of its logits; the generator matches the means of the discriminator's \
+            features of real images. For each class the attack learns a Gaussian over the latent space (mean from \
+            0, log-variance from 1) by Adam (learning rate 0.02, --iterations 1500) on one clipped sample per \
+            iteration, minimising softplus(-logsumexp D(G(z))) + 100 x cross-entropy, then draws --restarts \
+            samples and keeps the one the target is most confident in. kedmi-logit, kedmi-aug and kedmi-lomma add \
+            LOMMA's logit loss, model augmentation, or both.
+
+            The GANs and the students are saved in the run folder (gan.safetensors or kedmi-gan.safetensors, \
+            student-1..3.safetensors); --gan and --students reuse them, so an attack need not train them again.
 
             The target is the preset's shipped classifier when one ships (so the attack starts at once), else \
             --classifier, else one trained first. Each reconstruction is graded against its class: attack accuracy \
@@ -48,6 +57,10 @@ struct AttackCommand: ParsableCommand {
         case gmiLogit = "gmi-logit"
         case gmiAug = "gmi-aug"
         case lomma
+        case kedmi
+        case kedmiLogit = "kedmi-logit"
+        case kedmiAug = "kedmi-aug"
+        case kedmiLomma = "kedmi-lomma"
     }
 
     @OptionGroup var experiment: ExperimentOptions
@@ -64,10 +77,10 @@ struct AttackCommand: ParsableCommand {
 
     @OptionGroup var gmiOptions: GMIOptions
 
-    @Option(help: "gmi and its variants: reuse this trained GAN (gan.safetensors of an earlier attack's run folder).")
+    @Option(help: "gmi, kedmi and their variants: reuse this trained GAN of the method's kind (gan.safetensors or kedmi-gan.safetensors of an earlier attack's run folder).")
     var gan: String?
 
-    @Option(help: "gmi-aug, lomma: reuse these three trained students, comma-separated (student-1..3.safetensors).",
+    @Option(help: "gmi-aug, lomma, kedmi-aug, kedmi-lomma: reuse these three trained students, comma-separated (student-1..3.safetensors).",
             transform: { $0.split(separator: ",").map(String.init) })
     var students: [String]?
 
@@ -86,9 +99,9 @@ struct AttackCommand: ParsableCommand {
         if let iterations, !(1...1_000_000).contains(iterations) {
             throw ValidationError("--iterations must be between 1 and 1000000, not \(iterations)")
         }
-        if gan != nil && method == .fredrikson { throw ValidationError("--gan is for gmi and its variants, not fredrikson") }
-        if students != nil && ![.gmiAug, .lomma].contains(method) {
-            throw ValidationError("--students is for gmi-aug and lomma, not \(method.rawValue)")
+        if gan != nil && method == .fredrikson { throw ValidationError("--gan is for gmi, kedmi and their variants, not fredrikson") }
+        if students != nil && ![.gmiAug, .lomma, .kedmiAug, .kedmiLomma].contains(method) {
+            throw ValidationError("--students is for gmi-aug, lomma, kedmi-aug and kedmi-lomma, not \(method.rawValue)")
         }
         if let students, students.count != StudentNetwork.allCases.count {
             throw ValidationError("--students takes \(StudentNetwork.allCases.count) files, comma-separated, not \(students.count)")
@@ -108,13 +121,16 @@ struct AttackCommand: ParsableCommand {
             var settings = FredriksonAttack.Settings()
             if let iterations { settings.iterations = iterations }
             return FredriksonAttack(settings: settings)
-        case .gmi: gmi.variant = .gmi
-        case .gmiLogit: gmi.variant = .gmiLogit
-        case .gmiAug: gmi.variant = .gmiAug
-        case .lomma: gmi.variant = .lomma
+        case .gmi, .kedmi: gmi.variant = .gmi
+        case .gmiLogit, .kedmiLogit: gmi.variant = .gmiLogit
+        case .gmiAug, .kedmiAug: gmi.variant = .gmiAug
+        case .lomma, .kedmiLomma: gmi.variant = .lomma
         }
-        let priorFile = gan.map { URL(fileURLWithPath: $0) } ?? (retrain ? nil : config.shippedPrior)
-        let prior = try priorFile.map { try GenerativePrior.load(from: $0, for: config) }
+        gmi.gan = method.rawValue.hasPrefix("kedmi") ? .knowledgeEnriched : .general
+        // KEDMI's shipped GAN learned the shipped target's soft labels: it is used only with that target.
+        let shippedPrior = retrain || (gmi.gan == .knowledgeEnriched && !attacksShippedTarget) ? nil : config.shippedPrior(gmi.gan)
+        let priorFile = gan.map { URL(fileURLWithPath: $0) } ?? shippedPrior
+        let prior = try priorFile.map { try GenerativePrior.load(from: $0, for: config, kind: gmi.gan) }
         var trained: [Sequential] = []
         if let studentFiles = students.map({ $0.map { URL(fileURLWithPath: $0) } }) ?? (attacksShippedTarget ? config.shippedStudents : nil),
            gmi.variant.augmentsModels {

@@ -13,10 +13,10 @@ struct CompareCommand: ParsableCommand {
         discussion: """
             Rows (--attacks): aligned and unaligned (the paper's training-based inversion, its decoder trained on \
             vectors released like the victims' or on whole vectors, fed the victims' vectors under --truncation), \
-            fredrikson, gmi, gmi-logit, gmi-aug, lomma (white-box; see invertlab attack --help), and the baselines \
-            baseline-mean, baseline-nearest, baseline-random. The GMI rows share one GAN, and gmi-aug and lomma one \
-            set of students: the first row that needs them trains them, and every row that uses them counts their \
-            training in its seconds.
+            fredrikson, gmi, gmi-logit, gmi-aug, lomma, kedmi, kedmi-lomma (white-box; see invertlab attack --help), \
+            and the baselines baseline-mean, baseline-nearest, baseline-random. The GMI rows share one GAN, the \
+            KEDMI rows another, and the augmented rows one set of students: the first row that needs one trains it, \
+            and every row that uses it counts its training in its seconds.
 
             Identities: --classes (default 0-19). Class-level attacks make one image per identity; the others \
             reconstruct the identity's first private training image from its released vector. Every image is \
@@ -24,9 +24,9 @@ struct CompareCommand: ParsableCommand {
             its feature space, and the MSE to the identity's nearest private training image. With --seeds N, mean \
             and standard deviation.
 
-            The target, GMI's GAN and LOMMA's students are the preset's shipped ones when they ship (make \
+            The target, the GANs and LOMMA's students are the preset's shipped ones when they ship (make \
             attack-models), so only the searches and the training-based attackers train; the run folder keeps the \
-            GAN and students used (--gan and --students of invertlab attack reuse them). --resume reads back the \
+            GANs and students used (--gan and --students of invertlab attack reuse them). --resume reads back the \
             seeds that completed in --out with the same settings and runs only the others; a seed stopped part way \
             keeps each finished row, and the GAN and students once trained, in OUT/seed-S/journal, and resumes \
             from them.
@@ -57,7 +57,7 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var gmiOptions: GMIOptions
 
-    @Option(help: "Write OUT/seed-S/compare.json, OUT/seed-S/compare.png (victims on top, a row per attack), the GAN and students used (gan.safetensors, student-1..3.safetensors) and OUT/summary.json here.")
+    @Option(help: "Write OUT/seed-S/compare.json, OUT/seed-S/compare.png (victims on top, a row per attack), the GANs and students used (gan.safetensors, kedmi-gan.safetensors, student-1..3.safetensors) and OUT/summary.json here.")
     var out: String?
 
     @OptionGroup var output: OutputFlags
@@ -75,12 +75,14 @@ struct CompareCommand: ParsableCommand {
         let classes: [Int]
         let release: String
         let rows: [ComparisonRow]
-        /// Time spent here training GMI's GAN and LOMMA's students (zero when they shipped).
+        /// Time spent here training GMI's GAN, KEDMI's (absent from reports written before KEDMI was compared) and
+        /// LOMMA's students: zero for those that shipped.
         let ganSeconds: Double
+        let kedmiGANSeconds: Double?
         let studentsSeconds: Double
 
         enum CodingKeys: String, CodingKey {
-            case classes, release, rows, ganSeconds = "gan_seconds", studentsSeconds = "students_seconds"
+            case classes, release, rows, ganSeconds = "gan_seconds", kedmiGANSeconds = "kedmi_gan_seconds", studentsSeconds = "students_seconds"
         }
     }
 
@@ -105,20 +107,25 @@ struct CompareCommand: ParsableCommand {
                                                                                         unfinished: Self.journal)) { settings, folder in
             try stop.runSeed(settings, folder: folder) {
                 let shipped = settings.shippedClassifier
-                let prior = try settings.shippedPrior.map { try GenerativePrior.load(from: $0, for: settings) }
+                // KEDMI's GAN learned the shipped target's soft labels: it ships with it, and is used only with it.
+                let priors = try GenerativePrior.Kind.allCases.compactMap { kind in
+                    try (kind == .general || shipped != nil ? settings.shippedPrior(kind) : nil).map { try GenerativePrior.load(from: $0, for: settings, kind: kind) }
+                }
                 let students = try (shipped == nil ? nil : settings.shippedStudents).map { try ModelAugmentation.loadStudents(from: $0, for: settings) }
                 let outcome = try AttackComparison.measure(
                     settings, attacks: attacks, classes: identities, classifierFile: shipped,
-                    evaluator: try experiment.evaluatorChoice(), fredrikson: fredrikson, gmi: gmi, prior: prior, students: students ?? [],
+                    evaluator: try experiment.evaluatorChoice(), fredrikson: fredrikson, gmi: gmi, priors: priors, students: students ?? [],
                     journal: folder.map { ComparisonJournal(folder: $0.file(Self.journal)) },
                     observe: { try stop.check(); progress.show($0) }, checkpoint: stop.check,
                     progress: { attack in progress.show(.stage("attack: \(attack.name)")) })
                 let report = Report(classes: identities, release: settings.attack.victimRelease.text, rows: outcome.rows,
-                                    ganSeconds: outcome.priorSeconds, studentsSeconds: outcome.studentSeconds)
+                                    ganSeconds: outcome.priors[.general]?.seconds ?? 0,
+                                    kedmiGANSeconds: outcome.priors[.knowledgeEnriched]?.seconds,
+                                    studentsSeconds: outcome.students?.seconds ?? 0)
                 try folder?.saveJSON(report, as: "compare.json")
                 if let folder {
-                    try outcome.prior?.networks.saveState(to: folder.file("gan.safetensors"))
-                    for (number, student) in outcome.students.enumerated() {
+                    for (kind, prior) in outcome.priors { try prior.model.networks.saveState(to: folder.file(GenerativePrior.fileName(kind))) }
+                    for (number, student) in (outcome.students?.model ?? []).enumerated() {
                         try student.saveState(to: folder.file("student-\(number + 1).safetensors"))
                     }
                 }

@@ -154,14 +154,34 @@ final class AttackCommandTests: XCTestCase {
         XCTAssertFalse(again.output.contains("training the GAN prior") || again.output.contains("distilling"), again.output)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(again.output[try XCTUnwrap(again.output.range(of: "{\"classes\"", options: .backwards)).lowerBound...].utf8)) as? [String: Any])
         XCTAssertEqual(json["method"] as? String, "gmi-aug")
-        for (arguments, message) in [(["--method", "fredrikson", "--gan", "\(out)/gan.safetensors"], "--gan is for gmi and its variants"),
-                                     (["--method", "gmi", "--students", "a,b,c"], "--students is for gmi-aug and lomma, not gmi"),
+        for (arguments, message) in [(["--method", "fredrikson", "--gan", "\(out)/gan.safetensors"], "--gan is for gmi, kedmi and their variants"),
+                                     (["--method", "gmi", "--students", "a,b,c"], "--students is for gmi-aug, lomma, kedmi-aug and kedmi-lomma, not gmi"),
                                      (["--method", "lomma", "--students", "\(out)/gan.safetensors"], "--students takes 3 files"),
                                      (["--method", "lomma", "--gan", "\(out)/student-1.safetensors"], "student-1.safetensors")] {
             let refused = try runInvertlab(["attack"] + tiny + arguments + ["--iterations", "1", "--quiet"])
             XCTAssertNotEqual(refused.status, 0, arguments.joined(separator: " "))
             XCTAssert(refused.output.contains(message), refused.output)
         }
+    }
+
+    /// KEDMI trains its own GAN against the target and leaves it in its run folder (kedmi-gan.safetensors); KEDMI
+    /// with the logit loss reuses it, and GMI, whose GAN has a one-output discriminator, refuses it by name.
+    func testKEDMILeavesItsGANForTheNextKEDMIAttack() throws {
+        let out = folder.appendingPathComponent("kedmi").path
+        let kedmi = try runInvertlab(["attack"] + tiny + ["--method", "kedmi", "--classes", "0,3", "--iterations", "10", "--restarts", "2",
+                                                         "--gan-epochs", "1", "--out", out, "--json"])
+        XCTAssertEqual(kedmi.status, 0, kedmi.output)
+        XCTAssert(kedmi.output.contains("KEDMI: training the GAN on") && kedmi.output.contains("soft labels"), kedmi.output)
+        XCTAssert(FileManager.default.fileExists(atPath: "\(out)/kedmi-gan.safetensors"))
+        let again = try runInvertlab(["attack"] + tiny + ["--method", "kedmi-logit", "--classes", "1", "--iterations", "5", "--restarts", "1",
+                                                         "--gan", "\(out)/kedmi-gan.safetensors", "--json"])
+        XCTAssertEqual(again.status, 0, again.output)
+        XCTAssertFalse(again.output.contains("training the GAN"), again.output)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(again.output[try XCTUnwrap(again.output.range(of: "{\"classes\"", options: .backwards)).lowerBound...].utf8)) as? [String: Any])
+        XCTAssertEqual(json["method"] as? String, "kedmi-logit")
+        let refused = try runInvertlab(["attack"] + tiny + ["--method", "gmi", "--gan", "\(out)/kedmi-gan.safetensors", "--iterations", "1", "--quiet"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssert(refused.output.contains("kedmi-gan.safetensors"), refused.output)
     }
 
     /// compare: one row per asked attack in the table's order (whatever the order asked), graded on the same
@@ -188,9 +208,9 @@ final class AttackCommandTests: XCTestCase {
         // gmi-logit reuses gmi's GAN and counts its training time.
         XCTAssertGreaterThanOrEqual(rows[2]["seconds"] as? Double ?? 0, 0.5 * (rows[1]["seconds"] as? Double ?? .infinity), "\(rows)")
         XCTAssert(FileManager.default.fileExists(atPath: "\(out)/seed-2019/compare.png"))
-        let refused = try runInvertlab(["compare"] + tiny + ["--attacks", "gmi,kedmi", "--quiet"])
+        let refused = try runInvertlab(["compare"] + tiny + ["--attacks", "gmi,kedmi-x", "--quiet"])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssert(refused.output.contains("'kedmi': not an attack; the attacks are all or aligned, unaligned"), refused.output)
+        XCTAssert(refused.output.contains("'kedmi-x': not an attack; the attacks are all or aligned, unaligned"), refused.output)
     }
 
     /// compare --resume: a seed finished before is read back (its report untouched), the others run, and the

@@ -48,10 +48,11 @@ final class ComparisonJournalTests: XCTestCase {
         XCTAssertFalse(resumed.stages.contains { $0.contains("training the GAN") }, "the kept GAN is reused: \(resumed.stages)")
         XCTAssert(resumed.stages.contains { $0.contains("distilling") }, "the students were never kept, so they train: \(resumed.stages)")
         XCTAssertEqual(resumed.rows.map(\.attack), attacks.map(\.name))
+        // The same models give the same figures, up to the order of the threads' sums in the searches.
         for (row, expected) in zip(resumed.rows, unbroken.rows) {
             XCTAssertEqual(row.accuracyTop1, expected.accuracyTop1, row.attack)
             XCTAssertEqual(row.accuracyTop5, expected.accuracyTop5, row.attack)
-            XCTAssertEqual(row.mse, expected.mse, accuracy: 1e-6 * expected.mse, row.attack)
+            XCTAssertEqual(row.mse, expected.mse, accuracy: 1e-3 * expected.mse, row.attack)
         }
         // The augmented row counts the kept GAN's training time, as in an unbroken comparison.
         let trained = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("trained.json"))) as? [String: Double]

@@ -24,11 +24,12 @@ final class ShippedClassifierTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try lab.classifierAccuracy(on: lab.split.classifierTest), 0.9)
     }
 
-    /// The classroom preset's GAN makes images in [0, 1] that its own discriminator finds more real than noise, and
-    /// its students name the shipped target's top class on most auxiliary images; another auxiliary set has none.
+    /// The classroom preset's GAN makes images in [0, 1] that its own discriminator finds more real than noise, its
+    /// students and KEDMI's discriminator name the shipped target's top class on most auxiliary images; another
+    /// auxiliary set has none of them.
     func testTheClassroomPresetShipsItsGANAndStudents() throws {
         let config = ExperimentConfig()
-        let prior = try GenerativePrior.load(from: try XCTUnwrap(config.shippedPrior), for: config)
+        let prior = try GenerativePrior.load(from: try XCTUnwrap(config.shippedPrior(.general)), for: config)
         var rng = RandomGenerator(seed: 3)
         let generated = try prior.generator.forward(GenerativePrior.sampleLatent(16, rng: &rng), mode: .evaluation)
         XCTAssertEqual(generated.shape, [16, 1, 32, 32])
@@ -50,9 +51,16 @@ final class ShippedClassifierTests: XCTestCase {
             let agreeing = (0..<200).filter { top(own, $0) == top(teacher, $0) }.count
             XCTAssertGreaterThan(agreeing, 120, "student \(number + 1) agrees on \(agreeing) of 200")
         }
+        // KEDMI's GAN learned the shipped target's soft labels: its discriminator names the target's top class on
+        // most auxiliary images.
+        let kedmi = try GenerativePrior.load(from: try XCTUnwrap(config.shippedPrior(.knowledgeEnriched)), for: config, kind: .knowledgeEnriched)
+        let named = try kedmi.discriminator.infer(sample.batch(Array(0..<200))).values
+        let agreeing = (0..<200).filter { top(named, $0) == top(teacher, $0) }.count
+        XCTAssertGreaterThan(agreeing, 100, "KEDMI's discriminator agrees with the target on \(agreeing) of 200")
         var other = config
         other.attack.auxiliary = .kind(.distinct)
-        XCTAssertNil(other.shippedPrior)
+        XCTAssertNil(other.shippedPrior(.general))
+        XCTAssertNil(other.shippedPrior(.knowledgeEnriched))
         XCTAssertNil(other.shippedStudents)
     }
 
