@@ -90,15 +90,7 @@ final class OptimisationAttackTests: XCTestCase {
     /// the target's confidence against the random starts, and the images come from the generator (in [0, 1]). (The
     /// tiny target is unsure of any image not its own, about 1/6 for each class, so confidences move little here.)
     func testGMISearchLowersItsObjectiveFromRandomStarts() throws {
-        var config = tinyConfig()
-        config.width = 8
-        config.epochsClassifier = 10
-        final class Losses { var values: [Float] = [] }
-        let searchLosses = Losses()
-        let lab = try Experiment(config, observe: { event in
-            if case .step(.attack, _, 1, _, _, let loss) = event { searchLosses.values.append(loss) }
-        })
-        try lab.trainClassifier()
+        let (lab, searchLosses) = try searchingLab(classifierEpochs: 10)
         var settings = GMIAttack.Settings()
         settings.iterations = 100
         settings.restarts = 2
@@ -127,15 +119,7 @@ final class OptimisationAttackTests: XCTestCase {
     /// class and iteration is a noisy descent, and the 10-epoch target is near uniform on every image (about 1/6),
     /// too flat for it to find a slope in a few hundred iterations.
     func testKEDMILearnsADistributionPerClassInItsOwnGAN() throws {
-        var config = tinyConfig()
-        config.width = 8
-        config.epochsClassifier = 60
-        final class Losses { var values: [Float] = [] }
-        let searchLosses = Losses()
-        let lab = try Experiment(config, observe: { event in
-            if case .step(.attack, _, 1, _, _, let loss) = event { searchLosses.values.append(loss) }
-        })
-        try lab.trainClassifier()
+        let (lab, searchLosses) = try searchingLab(classifierEpochs: 60)
         var settings = GMIAttack.Settings()
         settings.gan = .knowledgeEnriched
         settings.iterations = 300
@@ -162,6 +146,23 @@ final class OptimisationAttackTests: XCTestCase {
         // A GMI GAN is not KEDMI's: given one, the attack refuses it by name.
         let wrong = GMIAttack(settings: settings, prior: GenerativePrior(imageSize: 32, width: 8, seed: 1))
         XCTAssertThrowsError(try wrong.prepare(context)) { XCTAssert("\($0)".contains("searches a knowledgeEnriched GAN"), "\($0)") }
+    }
+
+    /// The losses a latent search reports (every 10 iterations).
+    private final class SearchLosses { var values: [Float] = [] }
+
+    /// A lab on the tiny preset at width 8 whose target has trained for `classifierEpochs`, recording the latent
+    /// search's losses.
+    private func searchingLab(classifierEpochs: Int) throws -> (Experiment, SearchLosses) {
+        var config = tinyConfig()
+        config.width = 8
+        config.epochsClassifier = classifierEpochs
+        let searchLosses = SearchLosses()
+        let lab = try Experiment(config, observe: { event in
+            if case .step(.attack, _, 1, _, _, let loss) = event { searchLosses.values.append(loss) }
+        })
+        try lab.trainClassifier()
+        return (lab, searchLosses)
     }
 
     /// LOMMA end to end on the tiny preset: three students distil (their loss falls), the target's mean features
