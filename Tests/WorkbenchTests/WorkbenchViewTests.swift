@@ -123,7 +123,7 @@ final class WorkbenchViewTests: XCTestCase {
         XCTAssertEqual(app.view, .dashboard)
     }
 
-    /// Six columns of faces (truth and five attacks): below 130 columns the loss charts move under them, so the faces
+    /// Six columns of faces (truth and the five attacks the view runs): below 130 columns the loss charts move under them, so the faces
     /// keep the screen's width.
     func testWhiteBoxFacesKeepTheWidthOnSmallScreens() {
         for (width, height, side, bands, beside) in [(80, 24, 12, 1, false), (100, 30, 14, 2, false), (160, 48, 18, 4, true)] {
@@ -132,7 +132,8 @@ final class WorkbenchViewTests: XCTestCase {
             let panels = WorkbenchApp.whiteBoxPanels(in: body)
             XCTAssertEqual(!panels.chartsSideBySide, beside, "\(width) x \(height)")
             let inside = panels.faces.inset(1)
-            let layout = GalleryLayout.fit(columns: 6, width: inside.width, height: inside.height - 2, imageSide: 32, stacked: 1)
+            let layout = GalleryLayout.fit(columns: WorkbenchApp.whiteBoxAttacks.count + 1, width: inside.width, height: inside.height - 2,
+                                           imageSide: 32, stacked: 1)
             XCTAssertEqual(layout.side, side, "\(width) x \(height)")
             XCTAssertEqual(layout.bands, bands, "\(width) x \(height)")
             XCTAssertGreaterThanOrEqual(panels.charts.height, 6, "room for a title and braille rows")
