@@ -8,7 +8,8 @@ public struct AttackSnapshot: Sendable {
     /// The current image of each class, `[classes, 1, size, size]` in the order asked (for GMI, the start whose image
     /// the target is now most confident in).
     public let images: Tensor
-    /// The mean prior term −D(G(z)) over the rows; nil for attacks without a prior (Fredrikson).
+    /// The mean prior term over the rows (GMI: −D(G(z)); KEDMI: softplus(−log Σ exp D(G(z)))); nil for attacks
+    /// without a prior (Fredrikson).
     public let priorLoss: Float?
     /// The mean identity term over the rows (GMI: λ·L_id; Fredrikson: 1 − p_y).
     public let identityLoss: Float

@@ -63,7 +63,9 @@ extension WorkbenchApp {
         guard let latest else { return }
         var multiples = [BrailleChart(title: "identity", series: [.init(name: "identity", values: latest.identityLoss, colour: 209)])]
         if !latest.priorLoss.isEmpty {
-            multiples.append(BrailleChart(title: "prior -D(G(z))", series: [.init(name: "prior", values: latest.priorLoss, colour: 81)]))
+            // KEDMI's discriminator calls an image real by the log-sum-exp of its class logits.
+            let title = latest.attack.gan == .knowledgeEnriched ? "prior softplus(-lse D)" : "prior -D(G(z))"
+            multiples.append(BrailleChart(title: title, series: [.init(name: "prior", values: latest.priorLoss, colour: 81)]))
         }
         if chartsSideBySide {
             for (index, chart) in multiples.enumerated() {
