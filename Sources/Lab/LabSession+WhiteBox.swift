@@ -66,9 +66,10 @@ extension LabSession {
     private func loadShippedAttackerModels(_ lab: Experiment) throws {
         let config = lab.config
         let shippedTarget = config.shippedClassifier.map { lab.classifierFile == $0 } ?? false
-        // KEDMI's GAN learned the shipped target's soft labels: it is used only with that target.
-        for kind in GenerativePrior.Kind.allCases where attackerModels.priors[kind] == nil && (kind == .general || shippedTarget) {
-            if let file = config.shippedPrior(kind) { attackerModels.priors[kind] = try GenerativePrior.load(from: file, for: config, kind: kind) }
+        for kind in GenerativePrior.Kind.allCases where attackerModels.priors[kind] == nil {
+            if let file = config.shippedPrior(kind, targetIsShipped: shippedTarget) {
+                attackerModels.priors[kind] = try GenerativePrior.load(from: file, for: config, kind: kind)
+            }
         }
         if attackerModels.students.isEmpty, shippedTarget, let files = config.shippedStudents {
             attackerModels.students = try ModelAugmentation.loadStudents(from: files, for: config)

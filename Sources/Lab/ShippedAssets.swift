@@ -76,9 +76,11 @@ extension ExperimentConfig {
     }
 
     /// The GAN of `kind` shipped for a preset with these attacker settings (`models/PRESET-gan.safetensors`, GMI's,
-    /// or `models/PRESET-kedmi-gan.safetensors`, trained against the shipped target), when there.
-    public func shippedPrior(_ kind: GenerativePrior.Kind) -> URL? {
-        shippedModel(kind == .general ? "gan" : "kedmi-gan") { $0.attackerModelSettings }
+    /// or `models/PRESET-kedmi-gan.safetensors`), when there. KEDMI's learned the shipped target's soft labels, so it
+    /// is offered only when the target attacked is the shipped one (`targetIsShipped`).
+    public func shippedPrior(_ kind: GenerativePrior.Kind, targetIsShipped: Bool) -> URL? {
+        guard kind == .general || targetIsShipped else { return nil }
+        return shippedModel(kind == .general ? "gan" : "kedmi-gan") { $0.attackerModelSettings }
     }
 
     /// LOMMA's three students shipped for a preset with these attacker settings (`models/PRESET-student-N.safetensors`),

@@ -61,6 +61,21 @@ struct AttackCommand: ParsableCommand {
         case kedmiLogit = "kedmi-logit"
         case kedmiAug = "kedmi-aug"
         case kedmiLomma = "kedmi-lomma"
+
+        /// The GAN a GMI-family method searches and LOMMA's changes it makes; nil for fredrikson.
+        var latentSearch: (gan: GenerativePrior.Kind, variant: GMIAttack.Variant)? {
+            switch self {
+            case .fredrikson: nil
+            case .gmi: (.general, .gmi)
+            case .gmiLogit: (.general, .gmiLogit)
+            case .gmiAug: (.general, .gmiAug)
+            case .lomma: (.general, .lomma)
+            case .kedmi: (.knowledgeEnriched, .gmi)
+            case .kedmiLogit: (.knowledgeEnriched, .gmiLogit)
+            case .kedmiAug: (.knowledgeEnriched, .gmiAug)
+            case .kedmiLomma: (.knowledgeEnriched, .lomma)
+            }
+        }
     }
 
     @OptionGroup var experiment: ExperimentOptions
@@ -100,7 +115,7 @@ struct AttackCommand: ParsableCommand {
             throw ValidationError("--iterations must be between 1 and 1000000, not \(iterations)")
         }
         if gan != nil && method == .fredrikson { throw ValidationError("--gan is for gmi, kedmi and their variants, not fredrikson") }
-        if students != nil && ![.gmiAug, .lomma, .kedmiAug, .kedmiLomma].contains(method) {
+        if students != nil && !(method.latentSearch?.variant.augmentsModels ?? false) {
             throw ValidationError("--students is for gmi-aug, lomma, kedmi-aug and kedmi-lomma, not \(method.rawValue)")
         }
         if let students, students.count != StudentNetwork.allCases.count {
@@ -115,20 +130,14 @@ struct AttackCommand: ParsableCommand {
     /// for `config`'s image size, width and classes, or else those shipped for the preset (the students only when
     /// the target is the shipped one they were distilled from).
     private func makeAttack(_ config: ExperimentConfig, attacksShippedTarget: Bool) throws -> any ClassAttack {
-        var gmi = gmiOptions.settings(iterations: iterations)
-        switch method {
-        case .fredrikson:
+        guard let search = method.latentSearch else {
             var settings = FredriksonAttack.Settings()
             if let iterations { settings.iterations = iterations }
             return FredriksonAttack(settings: settings)
-        case .gmi, .kedmi: gmi.variant = .gmi
-        case .gmiLogit, .kedmiLogit: gmi.variant = .gmiLogit
-        case .gmiAug, .kedmiAug: gmi.variant = .gmiAug
-        case .lomma, .kedmiLomma: gmi.variant = .lomma
         }
-        gmi.gan = method.rawValue.hasPrefix("kedmi") ? .knowledgeEnriched : .general
-        // KEDMI's shipped GAN learned the shipped target's soft labels: it is used only with that target.
-        let shippedPrior = retrain || (gmi.gan == .knowledgeEnriched && !attacksShippedTarget) ? nil : config.shippedPrior(gmi.gan)
+        var gmi = gmiOptions.settings(iterations: iterations)
+        (gmi.gan, gmi.variant) = search
+        let shippedPrior = retrain ? nil : config.shippedPrior(gmi.gan, targetIsShipped: attacksShippedTarget)
         let priorFile = gan.map { URL(fileURLWithPath: $0) } ?? shippedPrior
         let prior = try priorFile.map { try GenerativePrior.load(from: $0, for: config, kind: gmi.gan) }
         var trained: [Sequential] = []

@@ -107,9 +107,8 @@ struct CompareCommand: ParsableCommand {
                                                                                         unfinished: Self.journal)) { settings, folder in
             try stop.runSeed(settings, folder: folder) {
                 let shipped = settings.shippedClassifier
-                // KEDMI's GAN learned the shipped target's soft labels: it ships with it, and is used only with it.
                 let priors = try GenerativePrior.Kind.allCases.compactMap { kind in
-                    try (kind == .general || shipped != nil ? settings.shippedPrior(kind) : nil).map { try GenerativePrior.load(from: $0, for: settings, kind: kind) }
+                    try settings.shippedPrior(kind, targetIsShipped: shipped != nil).map { try GenerativePrior.load(from: $0, for: settings, kind: kind) }
                 }
                 let students = try (shipped == nil ? nil : settings.shippedStudents).map { try ModelAugmentation.loadStudents(from: $0, for: settings) }
                 let outcome = try AttackComparison.measure(

@@ -29,7 +29,7 @@ final class ShippedClassifierTests: XCTestCase {
     /// auxiliary set has none of them.
     func testTheClassroomPresetShipsItsGANAndStudents() throws {
         let config = ExperimentConfig()
-        let prior = try GenerativePrior.load(from: try XCTUnwrap(config.shippedPrior(.general)), for: config)
+        let prior = try GenerativePrior.load(from: try XCTUnwrap(config.shippedPrior(.general, targetIsShipped: true)), for: config)
         var rng = RandomGenerator(seed: 3)
         let generated = try prior.generator.forward(GenerativePrior.sampleLatent(16, rng: &rng), mode: .evaluation)
         XCTAssertEqual(generated.shape, [16, 1, 32, 32])
@@ -53,14 +53,14 @@ final class ShippedClassifierTests: XCTestCase {
         }
         // KEDMI's GAN learned the shipped target's soft labels: its discriminator names the target's top class on
         // most auxiliary images.
-        let kedmi = try GenerativePrior.load(from: try XCTUnwrap(config.shippedPrior(.knowledgeEnriched)), for: config, kind: .knowledgeEnriched)
+        let kedmi = try GenerativePrior.load(from: try XCTUnwrap(config.shippedPrior(.knowledgeEnriched, targetIsShipped: true)), for: config, kind: .knowledgeEnriched)
         let named = try kedmi.discriminator.infer(sample.batch(Array(0..<200))).values
         let agreeing = (0..<200).filter { top(named, $0) == top(teacher, $0) }.count
         XCTAssertGreaterThan(agreeing, 100, "KEDMI's discriminator agrees with the target on \(agreeing) of 200")
         var other = config
         other.attack.auxiliary = .kind(.distinct)
-        XCTAssertNil(other.shippedPrior(.general))
-        XCTAssertNil(other.shippedPrior(.knowledgeEnriched))
+        XCTAssertNil(other.shippedPrior(.general, targetIsShipped: true))
+        XCTAssertNil(other.shippedPrior(.knowledgeEnriched, targetIsShipped: true))
         XCTAssertNil(other.shippedStudents)
     }
 
