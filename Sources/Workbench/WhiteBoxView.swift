@@ -14,7 +14,8 @@ extension WorkbenchApp {
     /// otherwise, so six columns of faces keep the whole width. Identities page by ←→; g runs the next attack.
     func drawWhiteBox(into buffer: inout CellBuffer, at rect: Rect, depth: ColourDepth) {
         let attacks = Self.whiteBoxAttacks
-        let (facesPanel, chartsPanel, chartsSideBySide) = Self.whiteBoxPanels(in: rect)
+        let size = session.currentWhiteBox?.truths.height ?? session.config.size
+        let (facesPanel, chartsPanel, chartsSideBySide, layout) = Self.whiteBoxPanels(in: rect, imageSide: size)
         let inside = Panel(facesPanel.width >= 100 ? "White-box attacks: the target's gradients (g: next attack)" : "White-box attacks (g: next)")
             .draw(into: &buffer, at: facesPanel)
         guard let runs = session.currentWhiteBox else {
@@ -23,10 +24,7 @@ extension WorkbenchApp {
             Panel("Losses").draw(into: &buffer, at: chartsPanel)
             return
         }
-        let size = runs.truths.height
-        let headerRows = 2
-        let layout = GalleryLayout.fit(columns: attacks.count + 1, width: inside.width, height: inside.height - headerRows,
-                                       imageSide: size, stacked: 1)
+        let headerRows = Self.whiteBoxHeaderRows
         let perPage = max(1, layout.bands)
         selectedIdentity = min(selectedIdentity, runs.identities.count - 1)
         let first = (selectedIdentity / perPage) * perPage
@@ -81,17 +79,32 @@ extension WorkbenchApp {
     /// Below this width the loss charts leave the side for a strip under the faces.
     static let whiteBoxChartsBesideFrom = 130
 
-    /// The faces' panel, the losses' panel, and whether the loss charts sit side by side (in the strip below).
-    static func whiteBoxPanels(in rect: Rect) -> (faces: Rect, charts: Rect, chartsSideBySide: Bool) {
+    /// Rows above the faces: each column's heading and its status.
+    static let whiteBoxHeaderRows = 2
+
+    /// The faces' panel, the losses' panel, whether the loss charts sit side by side (in the strip below), and the
+    /// faces' layout for images `imageSide` px square. In the strip the charts take every row the faces' whole bands
+    /// leave, so no empty rows sit under the last band.
+    static func whiteBoxPanels(in rect: Rect, imageSide: Int)
+        -> (faces: Rect, charts: Rect, chartsSideBySide: Bool, layout: GalleryLayout) {
+        let frameRows = 2
+        func layout(width: Int, height: Int) -> GalleryLayout {
+            GalleryLayout.fit(columns: whiteBoxAttacks.count + 1, width: width - frameRows, height: height - frameRows - whiteBoxHeaderRows,
+                              imageSide: imageSide, stacked: 1)
+        }
         if rect.width >= whiteBoxChartsBesideFrom {
             let chartsWidth = rect.width * 22 / 100
-            return (Rect(x: rect.x, y: rect.y, width: rect.width - chartsWidth, height: rect.height),
-                    Rect(x: rect.x + rect.width - chartsWidth, y: rect.y, width: chartsWidth, height: rect.height), false)
+            let faces = Rect(x: rect.x, y: rect.y, width: rect.width - chartsWidth, height: rect.height)
+            return (faces, Rect(x: rect.x + rect.width - chartsWidth, y: rect.y, width: chartsWidth, height: rect.height), false,
+                    layout(width: faces.width, height: faces.height))
         }
-        // Two braille rows per chart under a title line, inside the strip's frame.
-        let stripHeight = 6
-        return (Rect(x: rect.x, y: rect.y, width: rect.width, height: rect.height - stripHeight),
-                Rect(x: rect.x, y: rect.y + rect.height - stripHeight, width: rect.width, height: stripHeight), true)
+        // At least two braille rows per chart under a title line, inside the strip's frame.
+        let smallestStrip = 6
+        let faces = layout(width: rect.width, height: rect.height - smallestStrip)
+        let facesHeight = max(1, faces.bands) * faces.bandRows + frameRows + whiteBoxHeaderRows
+        let facesPanel = Rect(x: rect.x, y: rect.y, width: rect.width, height: min(facesHeight, rect.height - smallestStrip))
+        return (facesPanel, Rect(x: rect.x, y: facesPanel.y + facesPanel.height, width: rect.width, height: rect.height - facesPanel.height),
+                true, faces)
     }
 
     /// An attack's column heading: its name, or a shorter form where the column is narrower.

@@ -123,20 +123,24 @@ final class WorkbenchViewTests: XCTestCase {
         XCTAssertEqual(app.view, .dashboard)
     }
 
-    /// Six columns of faces (truth and the five attacks the view runs): below 130 columns the loss charts move under them, so the faces
-    /// keep the screen's width.
+    /// Six columns of faces (truth and the five attacks the view runs): below 130 columns the loss charts move under
+    /// them, so the faces keep the screen's width, and take every row the faces' whole bands leave.
     func testWhiteBoxFacesKeepTheWidthOnSmallScreens() {
-        for (width, height, side, bands, beside) in [(80, 24, 12, 1, false), (100, 30, 14, 2, false), (160, 48, 18, 4, true)] {
+        for (width, height, side, bands, beside, chartRows) in [(80, 24, 12, 1, false, 10), (100, 30, 14, 2, false, 7),
+                                                                (160, 48, 18, 4, true, 45)] {
             // The body under the status lines and above the key bar, as `frame` gives it.
             let body = Rect(x: 0, y: 2, width: width, height: height - 3)
-            let panels = WorkbenchApp.whiteBoxPanels(in: body)
+            let panels = WorkbenchApp.whiteBoxPanels(in: body, imageSide: 32)
             XCTAssertEqual(!panels.chartsSideBySide, beside, "\(width) x \(height)")
+            XCTAssertEqual(panels.layout.side, side, "\(width) x \(height)")
+            XCTAssertEqual(panels.layout.bands, bands, "\(width) x \(height)")
+            XCTAssertEqual(panels.charts.height, chartRows, "\(width) x \(height)")
             let inside = panels.faces.inset(1)
-            let layout = GalleryLayout.fit(columns: WorkbenchApp.whiteBoxAttacks.count + 1, width: inside.width, height: inside.height - 2,
-                                           imageSide: 32, stacked: 1)
-            XCTAssertEqual(layout.side, side, "\(width) x \(height)")
-            XCTAssertEqual(layout.bands, bands, "\(width) x \(height)")
-            XCTAssertGreaterThanOrEqual(panels.charts.height, 6, "room for a title and braille rows")
+            XCTAssertLessThanOrEqual(WorkbenchApp.whiteBoxHeaderRows + bands * panels.layout.bandRows, inside.height, "the bands fit")
+            if !beside {
+                XCTAssertEqual(WorkbenchApp.whiteBoxHeaderRows + bands * panels.layout.bandRows, inside.height, "no empty rows under the bands")
+                XCTAssertEqual(panels.faces.height + panels.charts.height, body.height)
+            }
         }
     }
 
