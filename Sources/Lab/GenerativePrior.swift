@@ -118,7 +118,9 @@ public final class GenerativePrior {
         latent.copy(from: Self.sampleLatent(count, rng: &rng))
         let fakeFeatures = try body.forward(try generator.forward(latent, mode: .training), mode: .training)
         let matching = SemiSupervisedGANLoss.featureMatching(fake: fakeFeatures, real: realFeatures)
-        _ = generator.backward(body.backward(matching.gradient, needsInputGradient: true), needsInputGradient: false)
+        // The generator's step needs only the discriminator's input gradient; its weights' would be cleared unused.
+        let imageGradient = withFrozenParameters(of: [discriminator]) { body.backward(matching.gradient, needsInputGradient: true) }
+        _ = generator.backward(imageGradient, needsInputGradient: false)
         generatorOptimizer.step()
         guard discriminatorLoss.isFinite, matching.loss.isFinite else {
             throw DivergenceError(description: "KEDMI's GAN losses became \(discriminatorLoss), \(matching.loss)")
@@ -141,7 +143,9 @@ public final class GenerativePrior {
         generatorOptimizer.zeroGradients()
         latent.copy(from: Self.sampleLatent(count, rng: &rng))
         let generatorLoss = loss(try discriminator.forward(try generator.forward(latent, mode: .training), mode: .training), target: 1)
-        _ = generator.backward(discriminator.backward(loss.gradient, needsInputGradient: true), needsInputGradient: false)
+        // The generator's step needs only the discriminator's input gradient; its weights' would be cleared unused.
+        let imageGradient = withFrozenParameters(of: [discriminator]) { discriminator.backward(loss.gradient, needsInputGradient: true) }
+        _ = generator.backward(imageGradient, needsInputGradient: false)
         generatorOptimizer.step()
         guard realLoss.isFinite, fakeLoss.isFinite, generatorLoss.isFinite else {
             throw DivergenceError(description: "the GAN's losses became \(realLoss + fakeLoss), \(generatorLoss)")

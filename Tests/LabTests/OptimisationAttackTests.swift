@@ -89,6 +89,33 @@ final class OptimisationAttackTests: XCTestCase {
     /// GMI end to end on the tiny preset: the GAN trains, the latent search lowers its objective and does not lose
     /// the target's confidence against the random starts, and the images come from the generator (in [0, 1]). (The
     /// tiny target is unsure of any image not its own, about 1/6 for each class, so confidences move little here.)
+    /// A GAN step leaves the discriminator's gradients as its own half of the step made them: the generator's half
+    /// back-propagates through the discriminator for the images' gradient only.
+    func testTheGeneratorsStepAddsNothingToTheDiscriminatorsGradients() throws {
+        var imageRandom = RandomGenerator(seed: 4)
+        let real = Tensor(shape: [4, 1, 32, 32], values: (0..<4 * 32 * 32).map { _ in imageRandom.uniform(0, 1) })
+        let stepped = GenerativePrior(imageSize: 32, width: 4, seed: 5)
+        var rng = RandomGenerator(seed: 6)
+        _ = try stepped.trainStep(real: real, rng: &rng)
+
+        let byHand = GenerativePrior(imageSize: 32, width: 4, seed: 5)
+        rng = RandomGenerator(seed: 6)
+        let loss = BinaryCrossEntropyWithLogits()
+        _ = loss(try byHand.discriminator.forward(real, mode: .training), target: 1)
+        _ = byHand.discriminator.backward(loss.gradient, needsInputGradient: false)
+        let fake = try byHand.generator.forward(GenerativePrior.sampleLatent(4, rng: &rng), mode: .training)
+        _ = loss(try byHand.discriminator.forward(fake, mode: .training), target: 0)
+        _ = byHand.discriminator.backward(loss.gradient, needsInputGradient: false)
+
+        for (ours, expected) in zip(stepped.discriminator.parameters, byHand.discriminator.parameters) {
+            let scale = max(expected.gradient.values.map(abs).max() ?? 0, 1e-6)
+            for index in 0..<expected.gradient.count {
+                XCTAssertEqual(ours.gradient[index], expected.gradient[index], accuracy: 1e-4 * scale)
+            }
+        }
+        XCTAssert(stepped.generator.parameters.contains { $0.gradient.values.contains { $0 != 0 } }, "the generator's step ran")
+    }
+
     func testGMISearchLowersItsObjectiveFromRandomStarts() throws {
         let (lab, searchLosses) = try searchingLab(classifierEpochs: 10)
         var settings = GMIAttack.Settings()
