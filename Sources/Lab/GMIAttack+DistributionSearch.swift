@@ -65,6 +65,7 @@ extension GMIAttack {
         for (row, label) in classes.enumerated() {
             made[label] = Array(images.sample(row))
             confidence[label] = best[row]
+            distributions[label] = (Array(mean.value.sample(row)), Array(logVariance.value.sample(row)))
         }
         if let watch {
             try watch.see(AttackSnapshot(iteration: settings.iterations, iterations: settings.iterations, images: images,

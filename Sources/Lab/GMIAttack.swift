@@ -56,6 +56,8 @@ public final class GMIAttack: ClassAttack {
     /// The image made for each class searched.
     var made: [Int: [Float]] = [:]
     public internal(set) var confidence: [Int: Float] = [:]
+    /// KEDMI's learned latent distribution for each class searched, N(mean, diag(e^logVariance)); empty for GMI.
+    var distributions: [Int: (mean: [Float], logVariance: [Float])] = [:]
     public var watch: AttackWatch?
     /// How long `prepare` spent training the GAN and distilling the students (zero for what it was given).
     public private(set) var trainingSeconds: (prior: Double, students: Double) = (0, 0)

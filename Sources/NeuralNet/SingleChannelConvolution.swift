@@ -86,26 +86,22 @@ struct SingleChannelConvolution: ConvolutionEngine {
         let paddedSize = (height + 2) * (width + 2)
         let sums = outChannels * 10
         if let parameterGradients {
-            let lock = NSLock()
-            Parallel.forRanges(batch, grain: 1) { images in
-                // Per worker: a padded plane, then each channel's 9 weight sums and its bias sum.
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedSize + sums)
-                defer { scratch.deallocate() }
-                let accumulated = scratch + paddedSize
-                accumulated.update(repeating: 0, count: sums)
-                for image in images {
-                    SingleChannelConvolution.pad(input.pointer + image * pixels, height: height, width: width, into: scratch)
-                    for channel in 0..<outChannels {
-                        let gradient = outputGradient.pointer + (image * outChannels + channel) * pixels
-                        addWeightSums(scratch, gradient: gradient, height: height, width: width, into: accumulated + channel * 10)
-                    }
-                }
-                lock.lock()
+            // Each image's 9 weight sums and bias sum per channel, added up in image order.
+            let imageSums = OrderedPartialSums(items: batch, width: sums)
+            defer { imageSums.deallocate() }
+            TransformLoops.forEachPlane(images: batch, channels: 1, scratchSize: paddedSize) { image, _, padded in
+                SingleChannelConvolution.pad(input.pointer + image * pixels, height: height, width: width, into: padded)
                 for channel in 0..<outChannels {
-                    for tap in 0..<9 { parameterGradients.weight.pointer[channel * 9 + tap] += accumulated[channel * 10 + tap] }
-                    parameterGradients.bias.pointer[channel] += accumulated[channel * 10 + 9]
+                    let gradient = outputGradient.pointer + (image * outChannels + channel) * pixels
+                    addWeightSums(padded, gradient: gradient, height: height, width: width, into: imageSums.row(image) + channel * 10)
                 }
-                lock.unlock()
+            }
+            for image in 0..<batch {
+                let row = imageSums.row(image)
+                for channel in 0..<outChannels {
+                    for tap in 0..<9 { parameterGradients.weight.pointer[channel * 9 + tap] += row[channel * 10 + tap] }
+                    parameterGradients.bias.pointer[channel] += row[channel * 10 + 9]
+                }
             }
         }
         guard let inputGradient else { return }

@@ -109,21 +109,19 @@ struct SingleOutputTransposedConvolution: ConvolutionEngine {
         let sums = inChannels * 16
         // Where each tap s(ky, kx) = dy[2 row + ky - 1][2 column + kx - 1 ...] reads in the phase planes.
         let tapOffsets = (0..<16).map { StrideTwoTaps.offset(tap: $0, planeSize: shape.paddedSize, planeWidth: shape.paddedWidth) }
-        let lock = NSLock()
+        let weightSums = parameterGradients.map { _ in OrderedPartialSums(items: batch, width: sums) }
+        defer { weightSums?.deallocate() }
         tapOffsets.withUnsafeBufferPointer { offsets in
             let offsets = offsets.baseAddress!
             Parallel.forRanges(batch, grain: 1) { images in
-                // Per worker: dy's four padded phase planes, the image's input rows padded to whole vectors, and the
-                // worker's weight-gradient sums.
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * shape.paddedSize + inputPlanes + sums)
+                // Per worker: dy's four padded phase planes and the image's input rows padded to whole vectors.
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * shape.paddedSize + inputPlanes)
                 defer { scratch.deallocate() }
                 let rows = scratch + 4 * shape.paddedSize
-                let accumulated = rows + inputPlanes
-                accumulated.update(repeating: 0, count: sums)
                 rows.update(repeating: 0, count: inputPlanes)
                 for image in images {
                     Self.splitPhases(outputGradient.pointer + image * 4 * shape.pixels, shape, into: scratch)
-                    if parameterGradients != nil {
+                    if let weightSums {
                         for channel in 0..<inChannels {
                             for row in 0..<shape.height {
                                 (rows + (channel * shape.height + row) * shape.vectorWidth)
@@ -132,19 +130,16 @@ struct SingleOutputTransposedConvolution: ConvolutionEngine {
                             }
                         }
                         Self.addWeightSums(phases: scratch, rows: rows, offsets: offsets, shape, inChannels: inChannels,
-                                           into: accumulated)
+                                           into: weightSums.row(image))
                     }
                     if let inputGradient {
                         Self.correlate(phases: scratch, offsets: offsets, shape, weights: weight.pointer, inChannels: inChannels,
                                        into: inputGradient.pointer + image * inChannels * shape.pixels)
                     }
                 }
-                guard let parameterGradients else { return }
-                lock.lock()
-                for index in 0..<sums { parameterGradients.weight.pointer[index] += accumulated[index] }
-                lock.unlock()
             }
         }
+        if let parameterGradients, let weightSums { weightSums.add(into: parameterGradients.weight.pointer) }
     }
 
     /// Writes dy's phase planes P(a, b)[p][q] = dy[2p+a][2q+b] into `phases`, each padded (plane a * 2 + b).
