@@ -92,6 +92,14 @@ public final class Screen {
         }
     }
 
+    /// Whether the terminal has gone: its window closed or its connection dropped. A program started by a parent
+    /// that outlives the hangup (`make run` in a tmux pane that is killed) gets no SIGHUP, only a terminal that
+    /// reads nothing, and would otherwise go on training for no one.
+    public var isHungUp: Bool {
+        var terminal = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        return poll(&terminal, 1, 0) > 0 && terminal.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
     /// The colour pair for a style, defined on first use; the default pair without colour or when pairs run out.
     private func pair(for style: Style) -> Int32 {
         guard depth.isColourful else { return 0 }

@@ -73,7 +73,7 @@ public final class WorkbenchApp {
         if view == .classInference { session.inferClasses() }
     }
 
-    /// Runs until the user quits; the terminal is restored on every way out.
+    /// Runs until the user quits or the terminal hangs up; the terminal is restored on every way out.
     public func run() {
         let screen = Screen(ascii: ascii)
         defer { screen.close() }
@@ -86,7 +86,10 @@ public final class WorkbenchApp {
                 lastFrame = Date()
                 performPendingRestart()
             }
-            guard let key = screen.readKey(milliseconds: 30) else { continue }
+            guard let key = screen.readKey(milliseconds: 30) else {
+                if screen.isHungUp { break }
+                continue
+            }
             if !handle(key) { break }
         }
         session.cancel()

@@ -201,6 +201,29 @@ final class WorkbenchTests: XCTestCase {
         }
     }
 
+    /// A pane killed under a parent that outlives the hangup (as `make run` does, waiting for its child): no
+    /// SIGHUP reaches invertlab, which must notice the terminal is gone and stop rather than train on unseen.
+    func testAKilledPaneEndsTheWorkbenchWhenNoHangupSignalComes() throws {
+        let marker = "hangup-\(UUID().uuidString.prefix(8))"
+        let exitFile = FileManager.default.temporaryDirectory.appendingPathComponent(marker)
+        defer { try? FileManager.default.removeItem(at: exitFile) }
+        try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+                  "trap '' HUP INT; cd \(repositoryRoot.path) && \(invertlabBinary.path) --preset classroom-faces --private-classes 6 " +
+                  "--width 4 --epochs-classifier 500 --out /tmp/\(marker); echo $? > \(exitFile.path)"])
+        _ = try waitFor("training") { $0.contains("classifier epoch") }
+        try tmux(["kill-session", "-t", session])
+        let deadline = Date().addingTimeInterval(20 * testSlowdown)
+        while !FileManager.default.fileExists(atPath: exitFile.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        let status = try? String(contentsOf: exitFile, encoding: .utf8)
+        XCTAssertEqual(status?.trimmingCharacters(in: .whitespacesAndNewlines), "0", "invertlab ended after its pane was killed")
+        // Had it not, it would still be training: stop it so that it does not outlive the test.
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/bin/bash")
+        kill.arguments = ["-c", "for p in $(pgrep -f \(marker)); do [ \"$(cat /proc/$p/comm)\" = invertlab ] && kill -KILL $p; done; true"]
+        try kill.run()
+        kill.waitUntilExit()
+    }
+
     func testControlCDuringTrainingRestoresTheTerminal() throws {
         try start("--preset classroom-faces --private-classes 6 --width 4 --epochs-classifier 500")
         _ = try waitFor("training") { $0.contains("classifier epoch") }
