@@ -18,6 +18,9 @@ public final class Conv2d: GemmLayer {
     var lastInput: Tensor? { input }
     /// Weights and bias with a following batch normalisation folded in (evaluation only).
     private let foldedWeight = Tensor()
+    /// The weights the last forward ran with (`weight.value` or `foldedWeight`): the input gradient differentiates
+    /// that forward.
+    private var lastWeight: Tensor?
     private let foldedBias = Tensor()
     /// The engine every pass runs on, chosen for the layer's shape: Winograd F(4x4, 3x3) for 3x3 stride 1 layers
     /// with enough input channels to make its GEMMs worthwhile, the direct kernel for 3x3 stride 1 padding 1 layers
@@ -72,7 +75,8 @@ public final class Conv2d: GemmLayer {
     }
 
     /// The evaluation-mode output of this layer followed by `normalization`, in one pass: the normalisation's
-    /// per-channel affine map is folded into the weights and bias (w·s, b·s + t). No backward may follow.
+    /// per-channel affine map is folded into the weights and bias (w·s, b·s + t). A backward may follow only while
+    /// both layers are frozen: it gives the input gradient of the pair, and the folded weights have no gradient.
     func forward(_ input: Tensor, foldingIn normalization: BatchNorm2d) throws -> Tensor {
         foldedWeight.resize(weight.value.shape)
         foldedBias.resize([outChannels])
@@ -95,6 +99,7 @@ public final class Conv2d: GemmLayer {
         }
         let started = monotonicNanoseconds()
         self.input = input
+        lastWeight = weight
         let batch = input.shape[0]
         let shape = geometry(for: input)
         let pixels = shape.outputPixels
@@ -114,12 +119,14 @@ public final class Conv2d: GemmLayer {
         let shape = geometry(for: input)
         inputGradient.resize(needsInputGradient ? input.shape : [0])
         let parameterGradients = ParameterGradients(of: weight, bias)
+        precondition(parameterGradients == nil || lastWeight === weight.value,
+                     "\(description): a forward with batch normalisation folded in has no weight gradient")
         defer {
             let passes = (needsInputGradient ? 1 : 0) + (parameterGradients == nil ? 0 : 1)
             stats.flops += passes * 2 * input.shape[0] * shape.outputPixels * outChannels * shape.columnRows
             stats.seconds += Double(monotonicNanoseconds() - started) * 1e-9
         }
-        engine.backward(input: input, weight: weight.value, outputGradient: outputGradient,
+        engine.backward(input: input, weight: lastWeight!, outputGradient: outputGradient,
                         parameterGradients: parameterGradients,
                         inputGradient: needsInputGradient ? inputGradient : nil)
         return inputGradient

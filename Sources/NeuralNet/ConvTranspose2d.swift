@@ -44,7 +44,7 @@ public final class ConvTranspose2d: GemmLayer {
         weight = Parameter(Initialisation.uniform([inChannels, outChannels, kernel, kernel], bound: bound, rng: &rng))
         bias = Parameter(Initialisation.uniform([outChannels], bound: bound, rng: &rng))
         let fastUpsampling = !usesReference && kernel == 4 && stride == 2 && padding == 1
-        if fastUpsampling && min(inChannels, outChannels) >= WinogradUpsampling.minimumChannels {
+        if fastUpsampling && WinogradUpsampling.pays(inChannels: inChannels, outChannels: outChannels) {
             engine = WinogradUpsampling(inChannels: inChannels, outChannels: outChannels)
         } else if fastUpsampling && outChannels == 1 {
             engine = SingleOutputTransposedConvolution(inChannels: inChannels)

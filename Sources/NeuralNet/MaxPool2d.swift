@@ -9,6 +9,9 @@ public final class MaxPool2d: Layer {
     /// For each output value, the flat index within its input plane of the maximum it took.
     private var winners: [Int32] = []
     private var inputShape: [Int] = []
+    /// Whether the last forward clamped its output at zero (a following ReLU run in the same pass), so the
+    /// backward passes gradient only where the output is positive.
+    private var clampedAtZero = false
 
     public init(kernel: Int, stride: Int) {
         self.kernel = kernel
@@ -18,10 +21,17 @@ public final class MaxPool2d: Layer {
     public var description: String { "MaxPool2d(\(kernel)x\(kernel), stride \(stride))" }
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
+        try forward(input, clampingAtZero: false)
+    }
+
+    /// The pool, followed when `clampingAtZero` by a ReLU in the same pass: max(0, max of the window), with the
+    /// backward of both.
+    func forward(_ input: Tensor, clampingAtZero: Bool) throws -> Tensor {
         guard input.shape.count == 4, input.shape[2] >= kernel, input.shape[3] >= kernel else {
             throw ShapeError(layer: description, expected: "[N, C, H, W] with H, W ≥ \(kernel)", actual: input.shape)
         }
         inputShape = input.shape
+        clampedAtZero = clampingAtZero
         let (height, width) = (input.shape[2], input.shape[3])
         let outputHeight = (height - kernel) / stride + 1
         let outputWidth = (width - kernel) / stride + 1
@@ -42,6 +52,7 @@ public final class MaxPool2d: Layer {
                         if kernel == 2 && stride == 2 {
                             MaxPool2d.poolPairOfRows(inputPlane + 2 * outputRow * width, width: width,
                                                      firstIndex: 2 * outputRow * width, count: outputWidth,
+                                                     clampingAtZero: clampingAtZero,
                                                      output: destination + rowStart, winners: winner + rowStart)
                             continue
                         }
@@ -57,7 +68,8 @@ public final class MaxPool2d: Layer {
                                     }
                                 }
                             }
-                            destination[rowStart + outputColumn] = best
+                            // max(best, 0) keeps a NaN, as ReLU's forward does.
+                            destination[rowStart + outputColumn] = clampingAtZero ? max(best, 0) : best
                             winner[rowStart + outputColumn] = Int32(bestIndex)
                         }
                     }
@@ -68,12 +80,10 @@ public final class MaxPool2d: Layer {
     }
 
     /// max(0, maxPool(input)) for the 2x2, stride 2 pool in evaluation when no backward follows: one pass that
-    /// keeps no record of which value won. Other kernels pool as usual and clamp after.
-    func forwardClampingAtZero(_ input: Tensor) throws -> Tensor {
+    /// keeps no record of which value won. Other kernels pool as usual and clamp in the same pass.
+    func inferClampingAtZero(_ input: Tensor) throws -> Tensor {
         guard kernel == 2, stride == 2, input.shape.count == 4, input.shape[2] >= 2, input.shape[3] >= 2 else {
-            let pooled = try forward(input, mode: .evaluation)
-            for index in 0..<pooled.count { pooled[index] = max(pooled[index], 0) }
-            return pooled
+            return try forward(input, clampingAtZero: true)
         }
         let (height, width) = (input.shape[2], input.shape[3])
         let (outputHeight, outputWidth) = (height / 2, width / 2)
@@ -113,6 +123,7 @@ public final class MaxPool2d: Layer {
     /// at a time with vector selects (which of four values wins is unpredictable, so branches would mispredict).
     @inline(__always)
     private static func poolPairOfRows(_ top: UnsafePointer<Float>, width: Int, firstIndex: Int, count: Int,
+                                       clampingAtZero: Bool,
                                        output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>) {
         let bottom = top + width
         let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
@@ -131,6 +142,8 @@ public final class MaxPool2d: Layer {
             consider(upper.oddHalf, SIMD8(repeating: 1))
             consider(lower.evenHalf, SIMD8(repeating: Int32(width)))
             consider(lower.oddHalf, SIMD8(repeating: Int32(width + 1)))
+            // A select, not pointwiseMax, so a NaN stays NaN as in ReLU's forward.
+            if clampingAtZero { best.replace(with: 0, where: best .< 0) }
             UnsafeMutableRawPointer(output + column).storeBytes(of: best, as: SIMD8<Float>.self)
             let index = offset &+ lanes &+ SIMD8(repeating: Int32(firstIndex + 2 * column))
             UnsafeMutableRawPointer(winners + column).storeBytes(of: index, as: SIMD8<Int32>.self)
@@ -150,7 +163,7 @@ public final class MaxPool2d: Layer {
             consider(top[2 * column + 1], 1)
             consider(bottom[2 * column], width)
             consider(bottom[2 * column + 1], width + 1)
-            output[column] = best
+            output[column] = clampingAtZero ? max(best, 0) : best
             winners[column] = Int32(firstIndex + 2 * column + offset)
             column += 1
         }
@@ -162,18 +175,24 @@ public final class MaxPool2d: Layer {
             return inputGradient
         }
         inputGradient.resize(inputShape)
-        inputGradient.fill(0)
         let planeSize = inputShape[2] * inputShape[3]
         let outputPlaneSize = outputGradient.count / (inputShape[0] * inputShape[1])
         let destination = inputGradient.pointer
         let gradients = outputGradient.pointer
+        let outputs = output.pointer
+        let clampedAtZero = clampedAtZero
         winners.withUnsafeBufferPointer { winnerBuffer in
             let winner = winnerBuffer.baseAddress!
             Parallel.forRanges(inputShape[0] * inputShape[1], grain: max(1, 4096 / planeSize)) { planes in
                 for plane in planes {
+                    // Zeroed plane by plane, so the scatter below finds it in cache.
                     let planeGradient = destination + plane * planeSize
+                    planeGradient.update(repeating: 0, count: planeSize)
                     for index in (plane * outputPlaneSize)..<((plane + 1) * outputPlaneSize) {
-                        planeGradient[Int(winner[index])] += gradients[index]
+                        // As ReLU's backward: no gradient where the clamped output is not positive (a select,
+                        // as the sign is unpredictable).
+                        let passes = !clampedAtZero || outputs[index] > 0
+                        planeGradient[Int(winner[index])] += passes ? gradients[index] : 0
                     }
                 }
             }

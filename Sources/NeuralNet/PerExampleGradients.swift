@@ -28,7 +28,7 @@ extension Sequential {
     public func backwardAddingPerExampleSquaredNorms(_ outputGradient: Tensor, into squaredNorms: inout [Double],
                                                      needsInputGradient: Bool) throws -> Tensor {
         var gradient = outputGradient
-        for (position, child) in children.enumerated().reversed() {
+        for (position, child) in children.enumerated().reversed() where !ranInPreviousLayer(position) {
             let needsInput = needsInputGradient || position > 0
             if let nested = child.layer as? Sequential {
                 gradient = try nested.backwardAddingPerExampleSquaredNorms(gradient, into: &squaredNorms,

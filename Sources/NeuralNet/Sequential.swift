@@ -12,24 +12,49 @@ public final class Sequential: Layer {
     /// Layers named "0", "1", ... as `nn.Sequential` names them.
     public init(_ layers: [Layer]) {
         children = layers.enumerated().map { (String($0.offset), $0.element) }
+        ranInPreviousLayer = Array(repeating: false, count: children.count)
     }
 
     /// Layers under explicit names, as the attributes of a PyTorch module.
     public init(named children: [(name: String, layer: Layer)]) {
         self.children = children
+        ranInPreviousLayer = Array(repeating: false, count: children.count)
     }
+
+    /// For each layer, whether the last forward ran it inside the layer before it (see `forward`): its backward
+    /// is then part of that layer's, and the gradient passes it unchanged.
+    private var ranInPreviousLayer: [Bool]
 
     public var description: String { "Sequential(\(children.count) layers)" }
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
         var value = input
-        for child in children {
+        for position in ranInPreviousLayer.indices { ranInPreviousLayer[position] = false }
+        var position = 0
+        while position < children.count {
+            let child = children[position]
             let started = profile == nil ? 0 : monotonicNanoseconds()
-            value = try child.layer.forward(value, mode: mode)
+            let next = position + 1 < children.count ? children[position + 1].layer : nil
+            var layersRun = 1
+            // Two layers in one pass, with a backward that covers both: a frozen convolution with the frozen batch
+            // normalisation after it folded in (evaluation only), and a max pool with the ReLU after it.
+            if mode == .evaluation, let convolution = child.layer as? Conv2d, let normalization = next as? BatchNorm2d,
+               normalization.channels == convolution.outChannels,
+               !convolution.needsParameterGradients, !normalization.needsParameterGradients {
+                value = try convolution.forward(value, foldingIn: normalization)
+                layersRun = 2
+            } else if let pool = child.layer as? MaxPool2d, let activation = next as? Activation, activation.function == .relu {
+                value = try pool.forward(value, clampingAtZero: true)
+                layersRun = 2
+            } else {
+                value = try child.layer.forward(value, mode: mode)
+            }
             if let profile, !(child.layer is Sequential) {
                 profile.add(child.layer, name: "\(child.name) \(child.layer.description)",
                             seconds: Double(monotonicNanoseconds() - started) * 1e-9, backward: false)
             }
+            if layersRun == 2 { ranInPreviousLayer[position + 1] = true }
+            position += layersRun
         }
         return value
     }
@@ -55,7 +80,7 @@ public final class Sequential: Layer {
                 position += 2
             } else if let pool = child.layer as? MaxPool2d, position + 1 < children.count,
                       let activation = children[position + 1].layer as? Activation, activation.function == .relu {
-                value = try pool.forwardClampingAtZero(value)
+                value = try pool.inferClampingAtZero(value)
                 position += 2
             } else {
                 value = try child.layer.forward(value, mode: .evaluation)
@@ -69,7 +94,7 @@ public final class Sequential: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         var gradient = outputGradient
-        for (position, child) in children.enumerated().reversed() {
+        for (position, child) in children.enumerated().reversed() where !ranInPreviousLayer(position) {
             let started = profile == nil ? 0 : monotonicNanoseconds()
             gradient = child.layer.backward(gradient, needsInputGradient: needsInputGradient || position > 0)
             if let profile, !(child.layer is Sequential) {
@@ -79,6 +104,9 @@ public final class Sequential: Layer {
         }
         return gradient
     }
+
+    /// Whether the last forward ran the layer at `position` inside the one before it.
+    func ranInPreviousLayer(_ position: Int) -> Bool { ranInPreviousLayer[position] }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
         children.flatMap { child in

@@ -42,7 +42,7 @@ final class OptimisationAttackTests: XCTestCase {
     /// cross-entropy or the logit loss (with its feature term), over the target alone or with three students, in
     /// GMI's GAN and in KEDMI's (prior loss softplus(−log Σ exp D(G(z))), D with the target's classes),
     /// through every network in evaluation mode, against central differences; with the networks frozen, as the
-    /// search runs them, the latent gradient is the same and no parameter gradient moves.
+    /// search runs them, the latent gradient is the same up to rounding and no parameter gradient moves.
     func testGMIObjectiveGradientMatchesFiniteDifferencesInEveryVariant() throws {
         var rng = RandomGenerator(seed: 41)
         let target = PaperModels.classifier(imageSize: 32, classes: 3, width: 2, rng: &rng)
@@ -67,7 +67,12 @@ final class OptimisationAttackTests: XCTestCase {
             _ = try withFrozenParameters(of: networks) {
                 try attack.objective(latent, labels: labels, target: target, prior: prior, latentGradient: frozen)
             }
-            XCTAssertEqual(frozen.values, analyticValues, "\(variant): frozen networks' latent gradient")
+            // Frozen, the target's and discriminator's batch normalisation is folded into their convolutions: the
+            // same gradient up to rounding.
+            XCTAssertEqual(frozen.count, analyticValues.count)
+            let scale = analyticValues.map(abs).max() ?? 0
+            let worst = zip(frozen.values, analyticValues).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(variant): frozen networks' latent gradient differs by \(worst)")
             let moved = networks.flatMap(\.parameters).filter { parameter in parameter.gradient.values.contains { $0 != 0 } }
             XCTAssertEqual(moved.count, 0, "\(variant): parameter gradients of frozen networks")
             XCTAssertTrue(networks.flatMap(\.parameters).allSatisfy(\.requiresGradient), "\(variant): settings restored")

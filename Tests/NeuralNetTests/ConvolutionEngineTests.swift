@@ -50,10 +50,10 @@ final class ConvolutionEngineTests: XCTestCase {
         }
     }
 
-    /// Upsampling layers with too few channels for Winograd and more than one output channel: GEMM + col2im, with
-    /// the output (gradient) planes split into phases.
+    /// Upsampling layers with too few channels for Winograd (fewer than 16 in or 64 out) and more than one output
+    /// channel: GEMM + col2im, with the output (gradient) planes split into phases.
     func testPhaseSplitTransposedConvolution() throws {
-        let cases: [(inChannels: Int, outChannels: Int)] = [(3, 2), (8, 16), (16, 8), (5, 7)]
+        let cases: [(inChannels: Int, outChannels: Int)] = [(3, 2), (8, 16), (16, 8), (5, 7), (16, 32)]
         for (index, shape) in cases.enumerated() {
             try compare("phase-split transposed \(shape.inChannels)→\(shape.outChannels)", channels: shape.inChannels,
                         sizes: [(1, 1), (2, 3), (4, 4), (5, 7), (33, 32)], seed: 30 + UInt64(index)) { rng, reference in
@@ -68,11 +68,11 @@ final class ConvolutionEngineTests: XCTestCase {
 
     func testWinogradUpsampling() throws {
         let cases: [(inChannels: Int, outChannels: Int, sizes: Sizes)] = [
-            (16, 16, [(1, 1), (3, 5), (4, 4), (6, 7), (9, 8)]),
-            (17, 19, [(2, 3), (4, 4), (5, 9)]),
-            (32, 16, [(8, 8), (7, 3)]),
+            (16, 64, [(1, 1), (3, 5), (4, 4), (6, 7), (9, 8)]),
+            (17, 65, [(2, 3), (4, 4), (5, 9)]),
+            (32, 64, [(8, 8), (7, 3)]),
             // Batches of 3 of these span several chunks.
-            (16, 16, [(65, 66)]),
+            (16, 64, [(65, 66)]),
         ]
         for (index, shape) in cases.enumerated() {
             try compare("Winograd upsampling \(shape.inChannels)→\(shape.outChannels)", channels: shape.inChannels,

@@ -44,15 +44,15 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testWinogradUpsampling() throws {
-        // 16 or more channels each side take minimal filtering both ways. 9 x 10 inputs give 3 x 3 tiles, ragged at
-        // the bottom and right: with two images 18 tiles, two full groups of eight and a partial one; 4 x 4 inputs
-        // (the models' first upsampling layer) one tile an image.
+        // 16 or more channels in and 64 or more out take minimal filtering both ways. 9 x 10 inputs give 3 x 3 tiles,
+        // ragged at the bottom and right: with two images 18 tiles, two full groups of eight and a partial one; 4 x 4
+        // inputs (the models' first upsampling layer) one tile an image.
         var rng = RandomGenerator(seed: 25)
-        try checkGradients(of: ConvTranspose2d(16, 16, kernel: 4, stride: 2, padding: 1, rng: &rng),
+        try checkGradients(of: ConvTranspose2d(16, 64, kernel: 4, stride: 2, padding: 1, rng: &rng),
                            input: randomTensor([2, 16, 9, 10], seed: 26), samples: 40)
         try checkGradients(of: ConvTranspose2d(64, 64, kernel: 4, stride: 2, padding: 1, rng: &rng),
                            input: randomTensor([1, 64, 9, 10], seed: 27), samples: 40)
-        try checkGradients(of: ConvTranspose2d(16, 32, kernel: 4, stride: 2, padding: 1, rng: &rng),
+        try checkGradients(of: ConvTranspose2d(16, 64, kernel: 4, stride: 2, padding: 1, rng: &rng),
                            input: randomTensor([3, 16, 4, 4], seed: 31), samples: 40)
     }
 
