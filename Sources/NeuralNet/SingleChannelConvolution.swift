@@ -34,18 +34,30 @@ struct SingleChannelConvolution: ConvolutionEngine {
                                   bias: Float, accumulate: Bool, into result: UnsafeMutablePointer<Float>) {
         let paddedWidth = width + 2
         let vectorEnd = width & ~7
+        // The taps spread over the lanes once per plane: multiplying by a scalar inside the loop lets the compiler
+        // fold neighbouring taps into shuffles that cost more than the multiply-adds.
+        let (w0, w1, w2) = (Lanes(repeating: weights[0]), Lanes(repeating: weights[1]), Lanes(repeating: weights[2]))
+        let (w3, w4, w5) = (Lanes(repeating: weights[3]), Lanes(repeating: weights[4]), Lanes(repeating: weights[5]))
+        let (w6, w7, w8) = (Lanes(repeating: weights[6]), Lanes(repeating: weights[7]), Lanes(repeating: weights[8]))
+        let biasLanes = Lanes(repeating: bias)
         for row in 0..<height {
             let out = result + row * width
             let top = padded + row * paddedWidth
             var column = 0
             while column < vectorEnd {
-                var sum = accumulate ? load(out + column) + bias : Lanes(repeating: bias)
-                for kernelRow in 0..<3 {
-                    let source = top + kernelRow * paddedWidth + column
-                    sum += weights[kernelRow * 3] * load(source)
-                    sum += weights[kernelRow * 3 + 1] * load(source + 1)
-                    sum += weights[kernelRow * 3 + 2] * load(source + 2)
-                }
+                var sum = accumulate ? load(out + column) + biasLanes : biasLanes
+                let upper = top + column
+                let middle = upper + paddedWidth
+                let lower = middle + paddedWidth
+                sum += w0 * load(upper)
+                sum += w1 * load(upper + 1)
+                sum += w2 * load(upper + 2)
+                sum += w3 * load(middle)
+                sum += w4 * load(middle + 1)
+                sum += w5 * load(middle + 2)
+                sum += w6 * load(lower)
+                sum += w7 * load(lower + 1)
+                sum += w8 * load(lower + 2)
                 UnsafeMutableRawPointer(out + column).storeBytes(of: sum, as: Lanes.self)
                 column += 8
             }
@@ -127,30 +139,39 @@ struct SingleChannelConvolution: ConvolutionEngine {
                                into sums: UnsafeMutablePointer<Float>) {
         let paddedWidth = width + 2
         let vectorEnd = width & ~7
-        withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 10) { taps in
-            taps.initialize(repeating: Lanes())
-            for row in 0..<height {
-                let top = padded + row * paddedWidth
-                var column = 0
-                while column < vectorEnd {
-                    let g = SingleChannelConvolution.load(gradient + row * width + column)
-                    for kernelRow in 0..<3 {
-                        let source = top + kernelRow * paddedWidth + column
-                        taps[kernelRow * 3] += g * SingleChannelConvolution.load(source)
-                        taps[kernelRow * 3 + 1] += g * SingleChannelConvolution.load(source + 1)
-                        taps[kernelRow * 3 + 2] += g * SingleChannelConvolution.load(source + 2)
-                    }
-                    taps[9] += g
-                    column += 8
-                }
-                while column < width {
-                    let g = gradient[row * width + column]
-                    for tap in 0..<9 { sums[tap] += g * top[(tap / 3) * paddedWidth + column + tap % 3] }
-                    sums[9] += g
-                    column += 1
-                }
+        // Ten accumulators held in registers, not in memory the pointers might alias.
+        var (t0, t1, t2, t3, t4) = (Lanes(), Lanes(), Lanes(), Lanes(), Lanes())
+        var (t5, t6, t7, t8, t9) = (Lanes(), Lanes(), Lanes(), Lanes(), Lanes())
+        for row in 0..<height {
+            let top = padded + row * paddedWidth
+            var column = 0
+            while column < vectorEnd {
+                let g = Self.load(gradient + row * width + column)
+                let upper = top + column
+                let middle = upper + paddedWidth
+                let lower = middle + paddedWidth
+                t0 += g * Self.load(upper)
+                t1 += g * Self.load(upper + 1)
+                t2 += g * Self.load(upper + 2)
+                t3 += g * Self.load(middle)
+                t4 += g * Self.load(middle + 1)
+                t5 += g * Self.load(middle + 2)
+                t6 += g * Self.load(lower)
+                t7 += g * Self.load(lower + 1)
+                t8 += g * Self.load(lower + 2)
+                t9 += g
+                column += 8
             }
-            for tap in 0..<10 { sums[tap] += taps[tap].sum() }
+            while column < width {
+                let g = gradient[row * width + column]
+                for tap in 0..<9 { sums[tap] += g * top[(tap / 3) * paddedWidth + column + tap % 3] }
+                sums[9] += g
+                column += 1
+            }
         }
+        (sums[0], sums[1], sums[2]) = (sums[0] + t0.sum(), sums[1] + t1.sum(), sums[2] + t2.sum())
+        (sums[3], sums[4], sums[5]) = (sums[3] + t3.sum(), sums[4] + t4.sum(), sums[5] + t5.sum())
+        (sums[6], sums[7], sums[8]) = (sums[6] + t6.sum(), sums[7] + t7.sum(), sums[8] + t8.sum())
+        sums[9] += t9.sum()
     }
 }
