@@ -18,10 +18,10 @@ public final class Conv2d: GemmLayer {
     var lastInput: Tensor? { input }
     /// Weights and bias with a following batch normalisation folded in (evaluation only).
     private let foldedWeight = Tensor()
+    private let foldedBias = Tensor()
     /// The weights the last forward ran with (`weight.value` or `foldedWeight`): the input gradient differentiates
     /// that forward.
     private var lastWeight: Tensor?
-    private let foldedBias = Tensor()
     /// The engine every pass runs on, chosen for the layer's shape: Winograd F(4x4, 3x3) for 3x3 stride 1 layers
     /// with enough input channels to make its GEMMs worthwhile, the direct kernel for 3x3 stride 1 padding 1 layers
     /// over single-channel images, im2col + GEMM for the rest.
