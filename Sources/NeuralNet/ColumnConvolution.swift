@@ -8,7 +8,7 @@ final class ColumnConvolution: ConvolutionEngine {
     let kernel: Int
     let stride: Int
     let padding: Int
-    /// Whether im2col and col2im may take the phase-split path (4x4, stride 2, padding 1, even planes); off in the
+    /// Whether im2col and col2im may take the phase-split path (3x3 or 4x4, stride 2, padding 1, even planes); off in the
     /// reference, so that the shortcut is checked against the direct gather.
     let splitsPhases: Bool
 

@@ -1,18 +1,20 @@
-/// The taps of a 4x4, stride 2, padding 1 kernel over a plane split into its four phase planes
+/// The taps of a 3x3 or 4x4, stride 2, padding 1 kernel over a plane split into its four phase planes
 /// P(a, b)[p][q] = plane[2p + a][2q + b], each stored with a border of one value around it.
 enum StrideTwoTaps {
-    /// Where tap `tap` = ky * 4 + kx starts reading, for output (0, 0): plane[2i + ky - 1][2j + kx - 1] is
-    /// P(a(ky), a(kx)) at padded (i + o(ky), j + o(kx)), with a = (1, 0, 1, 0) and o = (0, 1, 1, 2).
+    /// Where tap `tap` = ky * kernel + kx starts reading, for output (0, 0): plane[2i + ky - 1][2j + kx - 1] is
+    /// P(a(ky), a(kx)) at padded (i + o(ky), j + o(kx)), with a = (1, 0, 1, 0) and o = (0, 1, 1, 2) (the first
+    /// three of each for a 3x3 kernel).
     @inline(__always)
-    static func offset(tap: Int, planeSize: Int, planeWidth: Int) -> Int {
-        let (ky, kx) = tap.quotientAndRemainder(dividingBy: 4)
+    static func offset(tap: Int, kernel: Int, planeSize: Int, planeWidth: Int) -> Int {
+        let (ky, kx) = tap.quotientAndRemainder(dividingBy: kernel)
         // a(k) = (k + 1) & 1 picks the phase, o(k) = (k + 1) >> 1 the padded offset.
         return (((ky + 1) & 1) * 2 + ((kx + 1) & 1)) * planeSize + ((ky + 1) >> 1) * planeWidth + ((kx + 1) >> 1)
     }
 }
 
-/// im2col and col2im for 4x4 kernels at stride 2 with padding 1 over even-sized planes (the transposed upsampling
-/// layers' backward and forward), through the plane's four phase planes P(a, b)[p][q] = plane[2p + a][2q + b].
+/// im2col and col2im for 3x3 and 4x4 kernels at stride 2 with padding 1 over even-sized planes (the students' strided
+/// convolutions, the transposed upsampling layers' backward and forward), through the plane's four phase planes
+/// P(a, b)[p][q] = plane[2p + a][2q + b].
 ///
 /// Column row (ky, kx) at output (i, j) reads plane[2i + ky - 1][2j + kx - 1], which is P(a(ky), a(kx)) at
 /// (i + o(ky) - 1, j + o(kx) - 1) with a = (1, 0, 1, 0) and o = (0, 1, 1, 2): once the plane is split, every
@@ -20,7 +22,7 @@ enum StrideTwoTaps {
 extension ConvolutionGeometry {
     /// Whether this convolution takes the phase-split path.
     var splitsIntoPhases: Bool {
-        mayUsePhases && kernel == 4 && stride == 2 && padding == 1
+        mayUsePhases && (kernel == 3 || kernel == 4) && stride == 2 && padding == 1
             && height % 2 == 0 && width % 2 == 0 && height > 0 && width > 0
     }
 
@@ -32,7 +34,7 @@ extension ConvolutionGeometry {
     /// Where column row `tap` starts reading in the split planes, for output (0, 0).
     @inline(__always)
     private func phaseOffset(tap: Int) -> Int {
-        StrideTwoTaps.offset(tap: tap, planeSize: phaseSize, planeWidth: phaseWidth)
+        StrideTwoTaps.offset(tap: tap, kernel: kernel, planeSize: phaseSize, planeWidth: phaseWidth)
     }
 
     /// `count` values from `source` to `destination`, with vector moves for the usual row widths.
@@ -62,9 +64,9 @@ extension ConvolutionGeometry {
                     odd[column] = source[2 * column + 1]
                 }
             }
-            for tap in 0..<16 {
+            for tap in 0..<kernel * kernel {
                 let source = phases + phaseOffset(tap: tap)
-                let row = columns + (channel * 16 + tap) * rowStride
+                let row = columns + (channel * kernel * kernel + tap) * rowStride
                 for outputRow in 0..<outputHeight {
                     Self.copyRow(source + outputRow * phaseWidth, to: row + outputRow * outputWidth, count: outputWidth)
                 }
@@ -79,9 +81,9 @@ extension ConvolutionGeometry {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * phaseSize) { buffer in
             let phases = buffer.baseAddress!
             phases.update(repeating: 0, count: 4 * phaseSize)
-            for tap in 0..<16 {
+            for tap in 0..<kernel * kernel {
                 let destination = phases + phaseOffset(tap: tap)
-                let row = columns + (channel * 16 + tap) * rowStride
+                let row = columns + (channel * kernel * kernel + tap) * rowStride
                 for outputRow in 0..<outputHeight {
                     let target = destination + outputRow * phaseWidth
                     let source = row + outputRow * outputWidth

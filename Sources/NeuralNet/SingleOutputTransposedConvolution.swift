@@ -108,7 +108,7 @@ struct SingleOutputTransposedConvolution: ConvolutionEngine {
         let inputPlanes = inChannels * shape.height * shape.vectorWidth
         let sums = inChannels * 16
         // Where each tap s(ky, kx) = dy[2 row + ky - 1][2 column + kx - 1 ...] reads in the phase planes.
-        let tapOffsets = (0..<16).map { StrideTwoTaps.offset(tap: $0, planeSize: shape.paddedSize, planeWidth: shape.paddedWidth) }
+        let tapOffsets = (0..<16).map { StrideTwoTaps.offset(tap: $0, kernel: 4, planeSize: shape.paddedSize, planeWidth: shape.paddedWidth) }
         let weightSums = parameterGradients.map { _ in OrderedPartialSums(items: batch, width: sums) }
         defer { weightSums?.deallocate() }
         tapOffsets.withUnsafeBufferPointer { offsets in

@@ -40,13 +40,16 @@ final class ConvolutionEngineTests: XCTestCase {
         }
     }
 
-    /// The 4x4, stride 2, padding 1 convolution over even-sized planes, whose im2col and col2im split the planes.
+    /// The 3x3 and 4x4, stride 2, padding 1 convolutions over even-sized planes, whose im2col and col2im split the
+    /// planes.
     func testPhaseSplitConvolution() throws {
-        try compare("phase-split conv 3→4", channels: 3, sizes: [(2, 2), (4, 4), (6, 10), (8, 6), (64, 66)],
-                    seed: 20) { rng, reference in
-            Conv2d(3, 4, kernel: 4, stride: 2, padding: 1, rng: &rng, usesReference: reference)
-        } takesPath: { layer, input in
-            (layer.engine as? ColumnConvolution)?.geometry(for: input).splitsIntoPhases == true
+        for (index, (kernel, inChannels)) in [(4, 3), (3, 3), (3, 1)].enumerated() {
+            try compare("phase-split \(kernel)x\(kernel) conv \(inChannels)→4", channels: inChannels,
+                        sizes: [(2, 2), (4, 4), (6, 10), (8, 6), (64, 66)], seed: 20 + UInt64(index)) { rng, reference in
+                Conv2d(inChannels, 4, kernel: kernel, stride: 2, padding: 1, rng: &rng, usesReference: reference)
+            } takesPath: { layer, input in
+                (layer.engine as? ColumnConvolution)?.geometry(for: input).splitsIntoPhases == true
+            }
         }
     }
 
