@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from paper_models import Classifier, Inversion, StridedClassifier  # noqa: E402
+from paper_models import Classifier, Inversion  # noqa: E402
 
 STANDARD = [(32, 40, 64), (32, 40, 32), (64, 100, 64), (128, 530, 64)]
 
@@ -61,11 +61,12 @@ def logits_of(classifier):
 
 def gan_steps(pixels, classes, width, images, labels, adam, classifier):
     """GMI's GAN as invertlab builds it (generator = the inversion decoder fed z in [-1, 1]^100, discriminator = the
-    strided classifier with one logit, non-saturating loss): one training step, and one latent-search iteration (generator,
+    classifier with one logit, non-saturating loss): one training step, and one latent-search iteration (generator,
     discriminator and target forward, backward to z only: the networks' weights are frozen, as PyTorch users would)."""
     torch.manual_seed(2019)
     generator = Inversion(pixels, 100, width).decoder
-    critic = StridedClassifier(pixels, 1, width)
+    critic = Classifier(pixels, 1, width)
+    critic_logits = logits_of(critic)
     generator_optimiser = torch.optim.Adam(generator.parameters(), **adam)
     critic_optimiser = torch.optim.Adam(critic.parameters(), **adam)
     batch = len(images)
@@ -78,13 +79,13 @@ def gan_steps(pixels, classes, width, images, labels, adam, classifier):
         generator.train()
         critic.train()
         critic_optimiser.zero_grad()
-        F.binary_cross_entropy_with_logits(critic(images), ones).backward()
+        F.binary_cross_entropy_with_logits(critic_logits(images), ones).backward()
         with torch.no_grad():
             fake = generator(latent(batch))
-        F.binary_cross_entropy_with_logits(critic(fake), zeros).backward()
+        F.binary_cross_entropy_with_logits(critic_logits(fake), zeros).backward()
         critic_optimiser.step()
         generator_optimiser.zero_grad()
-        F.binary_cross_entropy_with_logits(critic(generator(latent(batch))), ones).backward()
+        F.binary_cross_entropy_with_logits(critic_logits(generator(latent(batch))), ones).backward()
         generator_optimiser.step()
 
     search_models = [generator, critic, classifier]
@@ -97,7 +98,7 @@ def gan_steps(pixels, classes, width, images, labels, adam, classifier):
             model.requires_grad_(False)
         z.grad = None
         image = generator(z.view(batch, 100, 1, 1))
-        loss = -critic(image).sum() + 100 * F.cross_entropy(target_logits(image), labels, reduction="sum")
+        loss = -critic_logits(image).sum() + 100 * F.cross_entropy(target_logits(image), labels, reduction="sum")
         loss.backward()
         with torch.no_grad():
             z.sub_(0.02 * z.grad).clamp_(-1, 1)

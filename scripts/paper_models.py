@@ -25,25 +25,6 @@ class Classifier(nn.Module):
         return F.softmax(logits, dim=1) if release else F.log_softmax(logits, dim=1)
 
 
-class StridedClassifier(nn.Module):
-    """invertlab's GAN discriminator and LOMMA students: Conv3x3 stride 2 -> BN -> ReLU stages down to 4 x 4 (4 at
-    64 px, 3 at 32 px), then one Linear to the outputs."""
-
-    def __init__(self, image_size, outputs, width):
-        super().__init__()
-        stages = 4 if image_size == 64 else 3
-        layers, channels = [], 1
-        for stage in range(stages):
-            out = width << stage
-            layers += [nn.Conv2d(channels, out, 3, 2, 1), nn.BatchNorm2d(out), nn.ReLU(True)]
-            channels = out
-        self.encoder = nn.Sequential(*layers)
-        self.head = nn.Linear(channels * 4 * 4, outputs)
-
-    def forward(self, x):
-        return self.head(self.encoder(x).flatten(1))
-
-
 def encode(prediction, keep, offset=50.0):
     """The authors' truncation encoding: top-k, log clamped at -1000, plus c, shift to non-negative, scatter."""
     top, indices = torch.topk(prediction, keep)

@@ -6,9 +6,9 @@ import TensorFiles
 /// GMI's prior (Zhang et al., CVPR 2020): a GAN trained on the attacker's public (auxiliary) images, so that an
 /// optimisation attack searches the generator's latent space, where images look like faces, instead of pixel space.
 /// The generator is the inversion model's decoder fed a latent vector z in [−1, 1]^100 instead of a prediction vector;
-/// the discriminator a `StridedClassifier` with one output logit (real or generated), which downsamples by strided
-/// convolutions as GMI's and DCGAN's do. Trained as a standard GAN with the non-saturating generator loss (GMI's
-/// WGAN-GP needs gradients of gradients, which the engine does not compute), both with the paper's Adam. KEDMI's prior (`Kind.knowledgeEnriched`) is trained against the target instead.
+/// the discriminator is the classifier with one output logit (real or generated). Trained as a standard GAN with the
+/// non-saturating generator loss (GMI's WGAN-GP needs gradients of gradients, which the engine does not compute),
+/// both with the paper's Adam. KEDMI's prior (`Kind.knowledgeEnriched`) is trained against the target instead.
 public final class GenerativePrior {
     /// The latent dimension, GMI's.
     public static let latentSize = 100
@@ -42,7 +42,7 @@ public final class GenerativePrior {
         self.kind = kind
         self.imageSize = imageSize
         generator = PaperModels.inversion(imageSize: imageSize, classes: Self.latentSize, width: width, rng: &rng)
-        discriminator = StridedClassifier.make(imageSize: imageSize, outputs: kind == .general ? 1 : classes, width: width, rng: &rng)
+        discriminator = PaperModels.classifier(imageSize: imageSize, classes: kind == .general ? 1 : classes, width: width, rng: &rng)
         generatorOptimizer = Adam.paper(generator.parameters)
         discriminatorOptimizer = Adam.paper(discriminator.parameters)
     }

@@ -17,8 +17,8 @@ struct AttackCommand: ParsableCommand {
             gradients, not only its released vectors.
 
             gmi: Zhang et al. (CVPR 2020): a GAN trained on the auxiliary images (--gan-epochs; generator shaped like \
-            the inversion model's decoder from a latent z in [-1, 1]^100, discriminator of stride-2 convolutions \
-            with one output; standard GAN loss, not GMI's WGAN-GP) gives a prior over faces; for each class the attack \
+            the inversion model's decoder from a latent z in [-1, 1]^100, discriminator like the classifier with \
+            one output; standard GAN loss, not GMI's WGAN-GP) gives a prior over faces; for each class the attack \
             minimises -D(G(z)) + 100 x cross-entropy of the target at the class over z with Nesterov SGD (learning \
             rate 0.02, momentum 0.9, --iterations 1500, z clipped to [-1, 1]) from --restarts 5 random starts, and \
             keeps the start whose image the target is most confident in.

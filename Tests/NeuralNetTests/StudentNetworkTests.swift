@@ -17,8 +17,8 @@ final class StudentNetworkTests: XCTestCase {
         }
     }
 
-    /// What the searches pay per image: a strided classifier (GMI's discriminator) about a quarter of the paper's
-    /// classifier at the same width, the three students together under half of it, at both sizes.
+    /// What the searches pay per image: a strided classifier about a quarter of the paper's classifier at the same
+    /// width, the three students together under half of it, at both sizes.
     func testStridedNetworksCostAFractionOfTheClassifiersMultiplyAdds() throws {
         var rng = RandomGenerator(seed: 9)
         for size in PaperModels.imageSizes {
@@ -28,9 +28,9 @@ final class StudentNetworkTests: XCTestCase {
                 return network.gemmStats().flops
             }
             let target = try flops(PaperModels.classifier(imageSize: size, classes: 40, width: 32, rng: &rng))
-            let discriminator = try flops(StridedClassifier.make(imageSize: size, outputs: 1, width: 32, rng: &rng))
+            let strided = try flops(StridedClassifier.make(imageSize: size, outputs: 1, width: 32, rng: &rng))
             let students = try StudentNetwork.allCases.reduce(0) { $0 + (try flops($1.make(imageSize: size, classes: 40, width: 32, rng: &rng))) }
-            XCTAssertEqual(Double(discriminator) / Double(target), 0.25, accuracy: 0.02, "\(size) px")
+            XCTAssertEqual(Double(strided) / Double(target), 0.25, accuracy: 0.02, "\(size) px")
             XCTAssertLessThan(2 * students, target, "\(size) px: students \(students), target \(target) FLOPs")
         }
     }
