@@ -8,8 +8,8 @@ final class ColumnConvolution: ConvolutionEngine {
     let kernel: Int
     let stride: Int
     let padding: Int
-    /// Whether im2col and col2im may take the phase-split path (3x3 or 4x4, stride 2, padding 1, even planes); off in the
-    /// reference, so that the shortcut is checked against the direct gather.
+    /// Whether im2col and col2im may take the phase-split path (3x3 or 4x4, stride 2, padding 1, even planes); off in
+    /// the reference, so that the shortcut is checked against the direct gather.
     let splitsPhases: Bool
 
     private let columns = Tensor()

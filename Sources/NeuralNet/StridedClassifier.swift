@@ -1,6 +1,6 @@
-/// A classifier that downsamples with strided convolutions instead of pooling, as DCGAN's discriminator does: stages
-/// of Conv 3x3 stride 2 → BatchNorm → ReLU, each halving the image and doubling the channels, down to 4 x 4, then one
-/// Linear to the outputs. About a quarter of the paper's classifier's multiply-adds at the same width (no
+/// A classifier that downsamples with strided convolutions instead of pooling, as DCGAN's discriminator does:
+/// stages of Conv 3x3 stride 2 → BatchNorm → ReLU, each halving the image and doubling the channels, down to 4 x 4,
+/// then one Linear to the outputs. About a quarter of the paper's classifier's multiply-adds at the same width (no
 /// full-resolution convolution, no hidden layer), which matters where a search runs it forward and backward at every
 /// iteration, as LOMMA's students.
 public enum StridedClassifier {
